@@ -1,0 +1,76 @@
+# hycim_verilate(BLOCK <block> CONFIG <cfg>)
+#
+# Verilates one RTL block of rtl/config/hycim.toml in one named configuration into the static
+# library hycim_vl_<block>_<cfg> (model class V<block>_<cfg>), with:
+#   -Wall --assert (warnings fail the configure step, ../shared/TOOLCHAIN.md),
+#   the block's parameters from the generated -G file of that configuration,
+#   FST tracing compiled in (switched on at run time by the harness),
+#   coverage when HYCIM_COVERAGE is ON,
+# and re-exports Verilator's VM_* definitions so that every test linking the library sees them.
+# Every test of that (block, configuration) pair links to this one library.
+function(hycim_verilate)
+  cmake_parse_arguments(HV "" "BLOCK;CONFIG" "" ${ARGN})
+  if(NOT HV_BLOCK OR NOT HV_CONFIG)
+    message(FATAL_ERROR "hycim_verilate: BLOCK and CONFIG are required")
+  endif()
+  if(NOT DEFINED HYCIM_BLOCK_${HV_BLOCK}_TOP)
+    message(FATAL_ERROR "hycim_verilate: block '${HV_BLOCK}' is not in rtl/config/hycim.toml")
+  endif()
+  if(NOT HV_CONFIG IN_LIST HYCIM_BLOCK_${HV_BLOCK}_CONFIGS)
+    message(FATAL_ERROR "hycim_verilate: block '${HV_BLOCK}' lists no configuration '${HV_CONFIG}'")
+  endif()
+  set(target hycim_vl_${HV_BLOCK}_${HV_CONFIG})
+  if(TARGET ${target})
+    return()
+  endif()
+  set(top ${HYCIM_BLOCK_${HV_BLOCK}_TOP})
+  add_library(${target} STATIC)
+  set(cov_args)
+  if(HYCIM_COVERAGE)
+    set(cov_args COVERAGE)
+  endif()
+  verilate(${target}
+    ${cov_args}
+    TRACE_FST
+    PREFIX V${HV_BLOCK}_${HV_CONFIG}
+    TOP_MODULE ${top}
+    DIRECTORY ${CMAKE_BINARY_DIR}/verilated/${HV_BLOCK}_${HV_CONFIG}
+    SOURCES ${CMAKE_SOURCE_DIR}/rtl/lint/verilator_waiver.vlt ${HYCIM_BLOCK_${HV_BLOCK}_SOURCES}
+    INCLUDE_DIRS ${CMAKE_SOURCE_DIR}/rtl/common
+    VERILATOR_ARGS -Wall --assert
+      -f ${HYCIM_GEN_DIR}/${HV_CONFIG}/${HV_BLOCK}.vc
+      --trace-max-width 256 --trace-max-array 64
+      --coverage-max-width 256
+      --x-assign unique --x-initial unique)
+  # Verilator makes these PRIVATE; tests must see them to compile the trace and coverage code.
+  if(HYCIM_COVERAGE)
+    target_compile_definitions(${target} INTERFACE VM_TRACE=1 VM_TRACE_FST=1 VM_COVERAGE=1)
+  else()
+    target_compile_definitions(${target} INTERFACE VM_TRACE=1 VM_TRACE_FST=1 VM_COVERAGE=0)
+  endif()
+  # Verilator's runtime and generated headers are not held to HyCIM's warning flags: consumers
+  # include them as system headers.
+  set_property(TARGET ${target} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES
+    "${VERILATOR_ROOT}/include" "${VERILATOR_ROOT}/include/vltstd"
+    "${CMAKE_BINARY_DIR}/verilated/${HV_BLOCK}_${HV_CONFIG}")
+  # Generated code is not held to HyCIM's warning flags.
+  target_compile_options(${target} PRIVATE -w)
+endfunction()
+
+# hycim_rtl_test(NAME <exe> BLOCK <block> CONFIG <cfg> SOURCES <cc...> [LABELS ...] [TIMEOUT s])
+#
+# A gtest executable for one verilated (block, configuration), registered with ctest test by test.
+function(hycim_rtl_test)
+  cmake_parse_arguments(HT "" "NAME;BLOCK;CONFIG;TIMEOUT" "SOURCES;LABELS;LIBS" ${ARGN})
+  if(NOT HT_TIMEOUT)
+    set(HT_TIMEOUT 300)
+  endif()
+  hycim_verilate(BLOCK ${HT_BLOCK} CONFIG ${HT_CONFIG})
+  add_executable(${HT_NAME} ${HT_SOURCES})
+  target_link_libraries(${HT_NAME} PRIVATE hycim_vl_${HT_BLOCK}_${HT_CONFIG} hycim_tb_gtest
+    ${HT_LIBS})
+  target_compile_options(${HT_NAME} PRIVATE ${HYCIM_CXX_WARNINGS})
+  gtest_discover_tests(${HT_NAME}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES TIMEOUT ${HT_TIMEOUT} LABELS "rtl;${HT_LABELS}")
+endfunction()

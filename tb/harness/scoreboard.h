@@ -1,0 +1,99 @@
+// In-order scoreboard for one output tensor (STYLE 11). expect() queues golden values,
+// observe() compares the RTL's beats with them at the handshake. The first mismatches are
+// reported with the tensor name, the element's index, the expected and the actual value; all are
+// counted. finish() requires an empty queue and compared == expected.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "describe.h"
+#include "error_log.h"
+
+namespace hycim::tb {
+
+template <class T>
+class Scoreboard {
+ public:
+  // index_name turns an element's position into a readable index ("beat 7", "[row 2, col 5]").
+  using IndexName = std::function<std::string(uint64_t)>;
+
+  Scoreboard(std::string tensor, ErrorLog& log, IndexName index_name = {})
+      : tensor_(std::move(tensor)), log_(log), index_name_(std::move(index_name)) {
+    if (!index_name_) index_name_ = [](uint64_t i) { return fmt::format("beat {}", i); };
+  }
+
+  void expect(const T& v) {
+    expected_.push_back(v);
+    ++expected_total_;
+  }
+  template <class Range>
+  void expect_all(const Range& r) {
+    for (const auto& v : r) expect(static_cast<T>(v));
+  }
+
+  void observe(const T& actual) {
+    const uint64_t idx = compared_ + unexpected_;
+    if (expected_.empty()) {
+      ++unexpected_;
+      if (reported_++ < kMaxReported) {
+        log_.error(
+            fmt::format("tensor '{}' {}: unexpected element {} (all {} expected elements "
+                        "were already seen)",
+                        tensor_, index_name_(idx), describe(actual), expected_total_));
+      }
+      return;
+    }
+    const T want = expected_.front();
+    expected_.pop_front();
+    ++compared_;
+    if (!(want == actual)) {
+      ++mismatches_;
+      if (reported_++ < kMaxReported) {
+        log_.error(fmt::format("tensor '{}' {}: expected {}, got {}", tensor_, index_name_(idx),
+                               describe(want), describe(actual)));
+      } else if (reported_ == kMaxReported + 1) {
+        log_.error(
+            fmt::format("tensor '{}': further mismatches are counted, not printed", tensor_));
+      }
+    }
+  }
+
+  // Final check: every expected element was seen, none more. Returns true when all matched.
+  bool finish() {
+    if (!expected_.empty()) {
+      log_.error(
+          fmt::format("tensor '{}': {} of {} expected elements never arrived (first "
+                      "missing: {}, expected {})",
+                      tensor_, expected_.size(), expected_total_, index_name_(compared_),
+                      describe(expected_.front())));
+    }
+    return expected_.empty() && unexpected_ == 0 && mismatches_ == 0 &&
+           compared_ == expected_total_;
+  }
+
+  const std::string& tensor() const { return tensor_; }
+  uint64_t compared() const { return compared_; }
+  uint64_t mismatches() const { return mismatches_; }
+  uint64_t expected_total() const { return expected_total_; }
+  uint64_t pending() const { return expected_.size(); }
+
+ private:
+  static constexpr uint64_t kMaxReported = 5;
+  std::string tensor_;
+  ErrorLog& log_;
+  IndexName index_name_;
+  std::deque<T> expected_;
+  uint64_t expected_total_ = 0;
+  uint64_t compared_ = 0;
+  uint64_t mismatches_ = 0;
+  uint64_t unexpected_ = 0;
+  uint64_t reported_ = 0;
+};
+
+}  // namespace hycim::tb

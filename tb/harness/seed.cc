@@ -1,0 +1,43 @@
+#include "seed.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "hycim/golden/check.h"
+#include "hycim/golden/rng.h"
+
+namespace hycim::tb {
+
+uint64_t base_seed() {
+  const char* env = std::getenv("HYCIM_SEED");
+  if (env == nullptr || *env == '\0') return 1;
+  const std::string s(env);
+  size_t used = 0;
+  uint64_t v = 0;
+  try {
+    v = std::stoull(s, &used, 0);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != s.size()) {
+    throw Error("HYCIM_SEED='" + s + "' is not a decimal or 0x-hex unsigned integer");
+  }
+  return v;
+}
+
+uint64_t derive_seed(uint64_t base, std::string_view name) {
+  const std::string n(name);
+  return golden::splitmix64(base ^ golden::stable_hash(n.c_str()));
+}
+
+std::string file_safe(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '.' || c == '-';
+    if (!keep) c = '_';
+  }
+  return out;
+}
+
+}  // namespace hycim::tb

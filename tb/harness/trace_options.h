@@ -1,0 +1,32 @@
+// Waveform options (STYLE 18: waveforms by switch, not by rebuild). Tracing is compiled into
+// every verilated model and switched on at run time:
+//   HYCIM_TRACE=1            trace to $HYCIM_WAVE_DIR/<test>.fst (default directory: waves/)
+//   HYCIM_TRACE=path.fst     trace to that file; a .vcd name writes FST and converts it with
+//                            fst2vcd (from gtkwave) when the simulation ends
+//   HYCIM_TRACE_START=N      first cycle dumped (default 0)
+//   HYCIM_TRACE_STOP=N       last cycle dumped (default: the end)
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace hycim::tb {
+
+struct TraceOptions {
+  bool enabled = false;
+  std::string file;  // .fst or .vcd
+  uint64_t start_cycle = 0;
+  uint64_t stop_cycle = std::numeric_limits<uint64_t>::max();
+  std::string view;  // a saved gtkwave view (.gtkw) to print with the gtkwave command
+
+  // Reads the HYCIM_TRACE* variables; default_stem names the file when HYCIM_TRACE=1.
+  static TraceOptions from_env(const std::string& default_stem);
+  // The command that opens the waveform.
+  std::string gtkwave_command() const;
+};
+
+// Converts an FST file to VCD with fst2vcd; returns false (and says why in *why) on failure.
+bool fst_to_vcd(const std::string& fst, const std::string& vcd, std::string* why);
+
+}  // namespace hycim::tb

@@ -1,0 +1,135 @@
+// requant_top in the ci configuration: the random scenario under every stall profile, every
+// illegal-configuration class, the register port's error responses, and a wrong in_last.
+#include "Vrequant_top_ci.h"
+#include "hycim_configs.h"
+#include "requant_bench.h"
+
+namespace hycim::tb {
+namespace {
+
+using Dut = Vrequant_top_ci;
+using golden::RequantConfig;
+constexpr uint32_t kMaxLen = cfg::Ci::kRequantMaxLen;
+
+class RequantTop : public HycimTestP<StallProfile> {};
+
+TEST_P(RequantTop, RandomRunsMatchGolden) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.stall = GetParam();
+  o.runs = 12;
+  o.name = file_stem();
+  o.trace = TraceOptions::from_env(o.name);
+  const auto rep = requant::run<Dut>(o, log());
+  EXPECT_TRUE(rep.passed);
+  EXPECT_EQ(rep.runs, 12u);
+  ASSERT_EQ(rep.tensors.size(), 2u);
+  EXPECT_EQ(rep.tensors[0].compared, rep.elements);
+  EXPECT_EQ(rep.tensors[0].mismatches, 0u);
+  EXPECT_EQ(rep.tensors[1].compared, 4u * 12u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stall, RequantTop,
+                         ::testing::Values(StallProfile::none(), StallProfile::random(),
+                                           StallProfile::heavy()),
+                         [](const auto& p) { return p.param.name; });
+
+class RequantTopErrors : public HycimTest {};
+
+TEST_F(RequantTopErrors, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  // First a legal run so that the counters hold something an illegal start must not touch.
+  const RequantConfig good{.len = 5, .shift = 0, .mult = 1, .mode = 1, .seed = 1};
+  b.configure(good);
+  b.apb.write_ok(requant::kCtrl, 1);
+  for (int i = 0; i < 5; ++i) b.src.push({i, i == 4});
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "legal run done"));
+  ASSERT_EQ(b.got.size(), 5u);
+
+  struct Case {
+    const char* name;
+    RequantConfig c;
+    uint32_t err;
+  };
+  const Case cases[] = {
+      {"len zero", {.len = 0}, golden::kReqErrLenZero},
+      {"len over MaxLen", {.len = kMaxLen + 1}, golden::kReqErrLenTooBig},
+      {"len 2^32-1", {.len = 0xFFFFFFFFu}, golden::kReqErrLenTooBig},
+      {"shift 48", {.len = 4, .shift = 48}, golden::kReqErrShiftTooBig},
+      {"mult 2^16", {.len = 4, .mult = 0x10000}, golden::kReqErrMultTooBig},
+      {"mode 4", {.len = 4, .mode = 4}, golden::kReqErrBadMode},
+      {"stochastic with seed 0", {.len = 4, .mode = 3, .seed = 0}, golden::kReqErrBadSeed},
+      {"three at once",
+       {.len = 0, .shift = 60, .mode = 7},
+       golden::kReqErrLenZero | golden::kReqErrShiftTooBig | golden::kReqErrBadMode},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    ASSERT_EQ(golden::requant_config_errors(k.c, kMaxLen), k.err) << "golden disagrees";
+    b.configure(k.c);
+    b.src.push({42, false});  // offered, must not be taken
+    b.apb.write_ok(requant::kCtrl, 1);
+    b.h.step(20);
+    EXPECT_EQ(b.apb.read_ok(requant::kErr), k.err);
+    EXPECT_EQ(b.apb.read_ok(requant::kStatus), 2u) << "DONE set, BUSY clear";
+    EXPECT_EQ(b.h.dut().done_o, 1);
+    EXPECT_EQ(b.src.sent(), 5u) << "no input beat taken";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountIn), 5u) << "counters untouched";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountOut), 5u);
+    EXPECT_EQ(b.got.size(), 5u);
+    b.src.clear();  // withdraw the refused beat before the next case
+  }
+}
+
+TEST_F(RequantTopErrors, RegisterPortErrorResponses) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  uint32_t v = 0;
+  EXPECT_TRUE(b.apb.read(0x100, &v)) << "unmapped read";
+  EXPECT_TRUE(b.apb.write(0x100, 1)) << "unmapped write";
+  EXPECT_TRUE(b.apb.write(requant::kStatus, 1)) << "write to a read-only register";
+  EXPECT_TRUE(b.apb.write(requant::kMaxLen, 1)) << "write to a read-only register";
+  EXPECT_TRUE(b.apb.write(requant::kLen + 2, 1)) << "misaligned";
+  EXPECT_TRUE(b.apb.write(requant::kLen, 1, 0x3)) << "partial strobes";
+  EXPECT_FALSE(b.apb.read(requant::kMaxLen, &v));
+  EXPECT_EQ(v, kMaxLen);
+  EXPECT_EQ(b.apb.read_ok(requant::kLen), 0u) << "the refused writes changed nothing";
+  // While busy: configuration writes are refused, a second start is flagged.
+  b.configure({.len = 3, .shift = 0, .mult = 1, .mode = 1, .seed = 1});
+  b.apb.write_ok(requant::kCtrl, 1);
+  EXPECT_EQ(b.apb.read_ok(requant::kStatus), 1u) << "BUSY";
+  EXPECT_TRUE(b.apb.write(requant::kLen, 7)) << "LEN write while busy";
+  EXPECT_EQ(b.apb.read_ok(requant::kLen), 3u);
+  b.apb.write_ok(requant::kCtrl, 1);
+  EXPECT_EQ(b.apb.read_ok(requant::kErr), golden::kReqErrStartBusy);
+  for (int i = 0; i < 3; ++i) b.src.push({i * 100, i == 2});
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "run done"));
+  EXPECT_EQ(b.got.size(), 3u);
+  EXPECT_EQ(b.got.back(), (requant::OutBeat{127, true}));  // 200 saturates
+  EXPECT_EQ(b.apb.read_ok(requant::kSatCount), 1u);
+}
+
+TEST_F(RequantTopErrors, WrongInLastIsFlaggedAndTheRunStillFinishes) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  b.configure({.len = 4, .shift = 1, .mult = 1, .mode = 1, .seed = 1});
+  b.apb.write_ok(requant::kCtrl, 1);
+  for (int i = 0; i < 4; ++i) b.src.push({i, i == 1});  // last on the second beat
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "run done"));
+  EXPECT_EQ(b.apb.read_ok(requant::kErr), golden::kReqErrLastMismatch);
+  ASSERT_EQ(b.got.size(), 4u);
+  EXPECT_TRUE(b.got[3].last) << "out_last follows LEN, not in_last";
+  EXPECT_FALSE(b.got[1].last);
+}
+
+TEST_F(RequantTopErrors, LongestRunAtMaxLen) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.runs = 2;
+  o.len = kMaxLen;
+  o.name = file_stem();
+  const auto rep = requant::run<Dut>(o, log());
+  EXPECT_TRUE(rep.passed);
+  EXPECT_EQ(rep.elements, 2u * kMaxLen);
+}
+
+}  // namespace
+}  // namespace hycim::tb

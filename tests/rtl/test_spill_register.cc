@@ -1,0 +1,28 @@
+#include "Vspill_register_ci.h"
+#include "passthrough_bench.h"
+
+namespace hycim::tb {
+namespace {
+
+class SpillRegister : public HycimTestP<StallProfile> {};
+
+TEST_P(SpillRegister, CarriesEveryBeatInOrder) {
+  PassthroughBench<Vspill_register_ci> b(harness_options(), log(), rng(), GetParam(), "spill.out");
+  b.run(rng(), 5000);
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.sb.compared(), 5000u);
+}
+
+TEST_F(HycimTest, SpillRegisterFullThroughputWithoutStalls) {
+  PassthroughBench<Vspill_register_ci> b(harness_options(), log(), rng(), StallProfile::none(),
+                                         "spill.out");
+  // One beat per cycle plus the register's latency of one cycle.
+  const uint64_t cycles = b.run(rng(), 1000);
+  EXPECT_LE(cycles, 1000u + 2u);
+  EXPECT_TRUE(b.sb.finish());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stall, SpillRegister, kAllStalls, stall_name);
+
+}  // namespace
+}  // namespace hycim::tb
