@@ -39,6 +39,7 @@ function(hycim_verilate)
     INCLUDE_DIRS ${CMAKE_SOURCE_DIR}/rtl/common
     VERILATOR_ARGS -Wall --assert
       -f ${HYCIM_GEN_DIR}/${HV_CONFIG}/${HV_BLOCK}.vc
+      --timescale 1ns/1ns
       --trace-max-width 256 --trace-max-array 64
       --coverage-max-width 256
       --x-assign unique --x-initial unique)

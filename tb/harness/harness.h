@@ -36,6 +36,18 @@
 
 namespace hycim::tb {
 
+// In coverage builds, writes the context's coverage to $HYCIM_COV_DIR/coverage_<name>.dat
+// (default directory: the working directory); otherwise does nothing.
+inline void write_coverage([[maybe_unused]] VerilatedContext& ctx,
+                           [[maybe_unused]] const std::string& name) {
+#if VM_COVERAGE
+  const char* dir = std::getenv("HYCIM_COV_DIR");
+  const std::filesystem::path d = (dir && *dir) ? dir : ".";
+  std::filesystem::create_directories(d);
+  ctx.coveragep()->write((d / fmt::format("coverage_{}.dat", name)).string().c_str());
+#endif
+}
+
 class ClockPlugin {
  public:
   virtual ~ClockPlugin() = default;
@@ -49,7 +61,6 @@ struct HarnessOptions {
   uint64_t seed = 1;         // seeds Verilator's own randomization (randReset)
   int rand_reset = 0;        // 0: registers start at zero; 2: random (reset-robustness runs)
   TraceOptions trace;
-  std::string coverage_file;  // written at the end in coverage builds; empty: coverage_<name>.dat
 };
 
 template <class Dut>
@@ -71,15 +82,7 @@ class Harness {
   ~Harness() {
     dut_->final();
     close_trace();
-#if VM_COVERAGE
-    std::string f = opt_.coverage_file;
-    if (f.empty()) {
-      const char* dir = std::getenv("HYCIM_COV_DIR");
-      f = fmt::format("{}/coverage_{}.dat", (dir && *dir) ? dir : ".", opt_.name);
-    }
-    std::filesystem::create_directories(std::filesystem::path(f).parent_path());
-    ctx_->coveragep()->write(f.c_str());
-#endif
+    write_coverage(*ctx_, opt_.name);
   }
 
   Harness(const Harness&) = delete;
@@ -222,11 +225,15 @@ class Harness {
 template <class Dut>
 class CombHarness {
  public:
-  explicit CombHarness(ErrorLog& log) : log_(log), ctx_(std::make_unique<VerilatedContext>()) {
+  CombHarness(std::string name, ErrorLog& log)
+      : name_(std::move(name)), log_(log), ctx_(std::make_unique<VerilatedContext>()) {
     ctx_->fatalOnError(false);
     dut_ = std::make_unique<Dut>(ctx_.get(), "TOP");
   }
-  ~CombHarness() { dut_->final(); }
+  ~CombHarness() {
+    dut_->final();
+    write_coverage(*ctx_, name_);
+  }
   Dut& dut() { return *dut_; }
   void eval() {
     dut_->eval();
@@ -237,6 +244,7 @@ class CombHarness {
   }
 
  private:
+  std::string name_;
   ErrorLog& log_;
   std::unique_ptr<VerilatedContext> ctx_;
   std::unique_ptr<Dut> dut_;

@@ -10,7 +10,7 @@ namespace {
 constexpr unsigned kWidth = 24;  // Width of the block in rtl/config/hycim.toml
 
 TEST_F(HycimTest, LzcExhaustiveAgainstCountlZero) {
-  CombHarness<Vlzc_ci> h(log());
+  CombHarness<Vlzc_ci> h(file_stem(), log());
   auto& d = h.dut();
   uint64_t mismatches = 0;
   for (uint32_t v = 0; v < (1u << kWidth); ++v) {

@@ -13,7 +13,7 @@ using golden::RndMode;
 constexpr int kIn = 12, kOut = 6, kShiftMax = 15;
 
 TEST_F(HycimTest, RoundShiftSatExhaustiveAgainstGolden) {
-  CombHarness<Vround_shift_sat_ci> h(log());
+  CombHarness<Vround_shift_sat_ci> h(file_stem(), log());
   auto& d = h.dut();
   uint64_t checked = 0, mismatches = 0, saturated = 0;
   for (int64_t x = golden::smin(kIn); x <= golden::smax(kIn); ++x) {

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# HyCIM's main job: set-up, configure, build the hycim program, then run an RTL-vs-golden
+# scenario end to end with a waveform, and print the report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "${HYCIM_JOBS:-$(nproc)}" --target hycim
+./build/hycim list
+./build/hycim run requant --config ci --seed "${HYCIM_SEED:-1}" --runs 8 --stall random \
+  --trace --json reports/demo_requant.json
+echo "More: ./build/hycim --help, ./build/hycim run requant --config bert --len 4096, docs/README.md"

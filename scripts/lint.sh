@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# HyCIM lint (STYLE 16). Parts, all by default:
+#   --verilator  every module alone (its own defaults) and every block in every configuration,
+#                verilator --lint-only -Wall --assert
+#   --yosys      every block in every configuration read, elaborated and synthesized by Yosys,
+#                with `check -assert` (no multiple drivers, no undriven wires, no loops)
+#   --format     clang-format check of every C++ file
+# Prints one line per check and a summary; exits 1 if any check failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+parts=("$@")
+((${#parts[@]})) || parts=(--verilator --yosys --format)
+gen=scripts/gen_config.py
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+report() {  # name, rc, log file
+  n=$((n + 1))
+  if [[ $2 -eq 0 ]]; then
+    printf '  ok    %s\n' "$1"
+  else
+    failed=$((failed + 1))
+    printf '  FAIL  %s\n' "$1"
+    sed 's/^/        /' "$3" | head -40
+  fi
+}
+
+lint_verilator() {
+  echo "verilator --lint-only -Wall --assert:"
+  local seen="" block top cfg srcs src mod
+  while read -r block top cfg; do
+    mapfile -t srcs < <(python3 $gen sources "$block")
+    # Every module of the block alone, with its own parameter defaults (once per module).
+    local upto=()
+    for src in "${srcs[@]}"; do
+      upto+=("$src")
+      mod=$(sed -n 's/^module[[:space:]]\+\([A-Za-z0-9_]\+\).*/\1/p' "$src" | head -n1)
+      [[ -z "$mod" || " $seen " == *" $mod "* ]] && continue
+      seen="$seen $mod"
+      verilator --lint-only -Wall --assert -Irtl/common rtl/lint/verilator_waiver.vlt \
+        "${upto[@]}" --top-module "$mod" >"$tmp/log" 2>&1
+      report "$mod (defaults)" $? "$tmp/log"
+    done
+    # The block's top in this configuration.
+    verilator --lint-only -Wall --assert -Irtl/common rtl/lint/verilator_waiver.vlt \
+      "${srcs[@]}" --top-module "$top" $(python3 $gen gparams "$block" "$cfg") >"$tmp/log" 2>&1
+    report "$top ($cfg)" $? "$tmp/log"
+  done < <(python3 $gen blocks)
+}
+
+lint_yosys() {
+  echo "yosys $(yosys -V | awk '{print $2}') read_verilog -sv + synth + check -assert:"
+  local block top cfg srcs
+  python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }
+  while read -r block top cfg; do
+    mapfile -t srcs < <(python3 $gen sources "$block")
+    {
+      echo "read_verilog -sv -Irtl/common ${srcs[*]}"
+      cat "$tmp/gen/$cfg/$block.chparam.ys"
+      echo "synth -flatten -top $top"
+      echo "check -assert"
+    } >"$tmp/lint.ys"
+    yosys -q -s "$tmp/lint.ys" >"$tmp/log" 2>&1
+    report "$top ($cfg)" $? "$tmp/log"
+  done < <(python3 $gen blocks)
+}
+
+lint_format() {
+  echo "clang-format $(clang-format --version | grep -o '[0-9]\+\.[0-9.]\+' | head -n1) (.clang-format):"
+  local files
+  mapfile -t files < <(git ls-files -co --exclude-standard -- '*.cc' '*.h' '*.cpp' '*.hpp' 2>/dev/null ||
+    find golden tb tests sim -name '*.cc' -o -name '*.h')
+  clang-format --dry-run --Werror "${files[@]}" >"$tmp/log" 2>&1
+  report "${#files[@]} C++ files" $? "$tmp/log"
+}
+
+for p in "${parts[@]}"; do
+  case "$p" in
+    --verilator) lint_verilator ;;
+    --yosys) lint_yosys ;;
+    --format) lint_format ;;
+    *) echo "lint.sh: unknown option '$p' (--verilator, --yosys, --format)" >&2; exit 2 ;;
+  esac
+done
+echo "lint: $n checks, $failed failed"
+((failed == 0))

@@ -1,0 +1,231 @@
+// hycim: HyCIM's command-line program.
+//   hycim list                      scenarios and configurations
+//   hycim config [NAME]             the sizes of a configuration
+//   hycim run SCENARIO [options]    an RTL-vs-golden run with a readable report
+//   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
+// Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "Vrequant_top_bert.h"
+#include "Vrequant_top_ci.h"
+#include "hycim/golden/check.h"
+#include "hycim_configs.h"
+#include "report.h"
+#include "requant_scenario.h"
+
+namespace {
+
+using hycim::tb::ErrorLog;
+using hycim::tb::ScenarioOptions;
+using hycim::tb::ScenarioReport;
+using RunFn = std::function<ScenarioReport(const ScenarioOptions&, ErrorLog&)>;
+
+struct Scenario {
+  std::string description;
+  std::map<std::string, RunFn> by_config;
+};
+
+const std::map<std::string, Scenario>& scenarios() {
+  static const std::map<std::string, Scenario> s = {
+      {"requant",
+       {"random INT32 streams through requant_top (multiply, rnd_shr in every mode, saturate); "
+        "every output element and status counter compared with the golden model",
+        {{"ci", hycim::tb::requant::run<Vrequant_top_ci>},
+         {"bert", hycim::tb::requant::run<Vrequant_top_bert>}}}},
+  };
+  return s;
+}
+
+int cmd_list() {
+  fmt::print("Scenarios (hycim run NAME):\n");
+  for (const auto& [name, s] : scenarios()) {
+    std::string cfgs;
+    for (const auto& [c, fn] : s.by_config) cfgs += (cfgs.empty() ? "" : ", ") + c;
+    fmt::print("  {:<10} {}\n  {:<10} configurations: {}\n", name, s.description, "", cfgs);
+  }
+  fmt::print("Configurations (rtl/config/hycim.toml; hycim config NAME):\n");
+  for (auto n : hycim::cfg::kConfigNames) fmt::print("  {}\n", n);
+  return 0;
+}
+
+#define HYCIM_CFG_ROW(C, K) fmt::print("  {:<18} {}\n", #K, C::k##K)
+template <class C>
+void print_sizes() {
+  fmt::print("configuration {}\n", C::kName);
+  HYCIM_CFG_ROW(C, RequantMaxLen);
+  HYCIM_CFG_ROW(C, FifoDepth);
+  HYCIM_CFG_ROW(C, HeadDim);
+  HYCIM_CFG_ROW(C, NumSubspaces);
+  HYCIM_CFG_ROW(C, NumCentroids);
+  HYCIM_CFG_ROW(C, SeqLenMax);
+  HYCIM_CFG_ROW(C, WtaGroups);
+  HYCIM_CFG_ROW(C, WtaTickWidth);
+  HYCIM_CFG_ROW(C, RelevanceLanes);
+  HYCIM_CFG_ROW(C, SramBanks);
+  HYCIM_CFG_ROW(C, SoftmaxLanes);
+  HYCIM_CFG_ROW(C, SoftmaxRowMax);
+  HYCIM_CFG_ROW(C, LnFeatMax);
+  HYCIM_CFG_ROW(C, GemmClusters);
+  HYCIM_CFG_ROW(C, ErabsXbarSize);
+  fmt::print("  (all keys: python3 scripts/gen_config.py show {})\n", C::kName);
+}
+#undef HYCIM_CFG_ROW
+
+int cmd_config(const std::string& name) {
+  if (name.empty() || name == "ci") print_sizes<hycim::cfg::Ci>();
+  if (name.empty() || name == "bert") print_sizes<hycim::cfg::Bert>();
+  if (!name.empty() && name != "ci" && name != "bert") {
+    fmt::print(stderr, "hycim config: unknown configuration '{}' (ci, bert)\n", name);
+    return 2;
+  }
+  return 0;
+}
+
+const RunFn& find_run(const std::string& scenario, const std::string& config) {
+  const auto it = scenarios().find(scenario);
+  if (it == scenarios().end()) {
+    throw hycim::Error(fmt::format("unknown scenario '{}' (hycim list shows them)", scenario));
+  }
+  const auto jt = it->second.by_config.find(config);
+  if (jt == it->second.by_config.end()) {
+    throw hycim::Error(
+        fmt::format("scenario '{}' is not built for configuration '{}'", scenario, config));
+  }
+  return jt->second;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "HyCIM: RTL reference design of a hybrid compute-in-memory transformer "
+      "accelerator. Runs RTL-vs-golden scenarios and benchmarks."};
+  app.require_subcommand(1);
+
+  app.add_subcommand("list", "List scenarios and configurations");
+
+  auto* config = app.add_subcommand("config", "Print the sizes of a configuration");
+  std::string config_name;
+  config->add_option("name", config_name, "ci or bert (default: both)");
+
+  ScenarioOptions o;
+  std::string scenario, stall = "random", json_path, trace_file = "-";
+  bool quiet = false;
+  uint64_t trace_start = 0, trace_stop = UINT64_MAX;
+
+  auto* run = app.add_subcommand("run", "Run a scenario: RTL against the golden model");
+  run->add_option("scenario", scenario, "Scenario name (hycim list)")->required();
+  run->add_option("-c,--config", o.config, "Configuration")->capture_default_str();
+  run->add_option("-s,--seed", o.seed, "Seed of stimulus and stalls")->capture_default_str();
+  run->add_option("-r,--runs", o.runs, "Starts, each with a random configuration")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  run->add_option("-n,--len", o.len, "Elements per start (0: random)")->capture_default_str();
+  run->add_option("--stall", stall, "Back-pressure: none, random, heavy")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "random", "heavy"}));
+  run->add_option("--trace", trace_file, "Write a waveform (FST, or VCD by extension)")
+      ->expected(0, 1);
+  run->add_option("--trace-start", trace_start, "First cycle in the waveform");
+  run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform");
+  run->add_option("--json", json_path, "Also write the report as JSON to this file");
+  run->add_flag("-q,--quiet", quiet, "No per-run progress lines");
+
+  auto* bench = app.add_subcommand("bench", "Simulated cycles per second of a scenario");
+  std::string bench_scenario = "requant", bench_json = "reports/bench_sim.json",
+              bench_config = "ci";
+  uint32_t bench_runs = 2000;
+  bench->add_option("scenario", bench_scenario, "Scenario name")->capture_default_str();
+  bench->add_option("-c,--config", bench_config, "Configuration")->capture_default_str();
+  bench->add_option("-r,--runs", bench_runs, "Starts at the maximum length")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+  bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    if (app.got_subcommand("list")) return cmd_list();
+    if (app.got_subcommand("config")) return cmd_config(config_name);
+
+    if (app.got_subcommand("run")) {
+      const RunFn& fn = find_run(scenario, o.config);
+      const uint32_t max_len =
+          o.config == "bert" ? hycim::cfg::Bert::kRequantMaxLen : hycim::cfg::Ci::kRequantMaxLen;
+      if (o.len > max_len) {
+        throw hycim::Error(fmt::format("--len {} exceeds the build maximum {} of configuration {}",
+                                       o.len, max_len, o.config));
+      }
+      o.stall = hycim::tb::StallProfile::parse(stall);
+      o.name = fmt::format("{}_{}_seed{}", scenario, o.config, o.seed);
+      o.progress = !quiet;
+      if (run->count("--trace")) {
+        o.trace.enabled = true;
+        o.trace.file = (trace_file.empty() || trace_file == "-")
+                           ? fmt::format("waves/{}.fst", o.name)
+                           : trace_file;
+        o.trace.start_cycle = trace_start;
+        o.trace.stop_cycle = trace_stop;
+        if (trace_stop < trace_start) throw hycim::Error("--trace-stop is before --trace-start");
+      } else if (run->count("--trace-start") || run->count("--trace-stop")) {
+        throw hycim::Error("--trace-start and --trace-stop need --trace");
+      }
+      const std::string reproduce =
+          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}", scenario,
+                      o.config, o.seed, o.runs, o.len, stall);
+      fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
+                 o.seed, o.runs, stall);
+      ErrorLog log;
+      log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+      const ScenarioReport rep = fn(o, log);
+      hycim::cli::print_report(rep, reproduce);
+      if (!json_path.empty()) {
+        hycim::cli::write_json(json_path, hycim::cli::to_json(rep, reproduce));
+        fmt::print("report written to {}\n", json_path);
+      }
+      return rep.passed ? 0 : 1;
+    }
+
+    if (app.got_subcommand("bench")) {
+      const RunFn& fn = find_run(bench_scenario, bench_config);
+      ScenarioOptions bo;
+      bo.config = bench_config;
+      bo.seed = 1;
+      bo.stall = hycim::tb::StallProfile::none();
+      bo.runs = bench_runs;
+      bo.len = bench_config == "ci" ? hycim::cfg::Ci::kRequantMaxLen : 4096;
+      bo.name = "bench_" + bench_scenario;
+      fmt::print("hycim bench {}: configuration {}, {} runs of {} elements, no stalls\n",
+                 bench_scenario, bench_config, bo.runs, bo.len);
+      ErrorLog log;
+      log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+      const ScenarioReport rep = fn(bo, log);
+      const double cps = static_cast<double>(rep.cycles) / rep.wall_seconds;
+      fmt::print(
+          "  simulated cycles   {}\n  wall time          {:.3f} s (includes the golden "
+          "model and the scoreboards)\n  cycles per second  {:.0f}\n  result             "
+          "{}\n",
+          rep.cycles, rep.wall_seconds, cps, rep.passed ? "PASS" : "FAIL");
+      nlohmann::json j = hycim::cli::to_json(rep, "hycim bench " + bench_scenario);
+      j["benchmark"] = "simulated cycles per second";
+      hycim::cli::write_json(bench_json, j);
+      fmt::print("written to {}\n", bench_json);
+      return rep.passed ? 0 : 1;
+    }
+  } catch (const hycim::Error& e) {
+    fmt::print(stderr, "hycim: error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,17 @@
+// Printing and JSON of a scenario report (hycim run, hycim bench).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "scenario.h"
+
+namespace hycim::cli {
+
+// The human-readable report; `reproduce` is the command line that repeats the run.
+void print_report(const tb::ScenarioReport& r, const std::string& reproduce);
+nlohmann::json to_json(const tb::ScenarioReport& r, const std::string& reproduce);
+// Writes JSON to path (creating its directory); throws hycim::Error on failure.
+void write_json(const std::string& path, const nlohmann::json& j);
+
+}  // namespace hycim::cli
