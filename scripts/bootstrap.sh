@@ -8,7 +8,7 @@ PKGS=(
   cmake ninja-build g++ ccache python3
   verilator zlib1g-dev yosys
   libgtest-dev libgmock-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  lcov clang-format gtkwave
+  lcov clang-format gtkwave xvfb xauth
 )
 
 missing=()

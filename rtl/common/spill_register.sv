@@ -24,6 +24,12 @@ module spill_register #(
   logic             b_full_q, b_full_d;
   logic [Width-1:0] a_data_q, a_data_d;
   logic [Width-1:0] b_data_q, b_data_d;
+  logic             a_avail;
+
+  // A is empty, or is emptied this cycle with nothing in B to refill it. (A separate signal, not
+  // a test of a_full_d inside the block below: Verilator 5.006 re-evaluates a branch condition
+  // for coverage after the branch has run, and a_full_d is written in that branch.)
+  assign a_avail = !a_full_q || (out_ready_i && !b_full_q);
 
   always_comb begin
     a_full_d = a_full_q;
@@ -43,7 +49,7 @@ module spill_register #(
 
     // Input side fills A when A is (or becomes) empty, otherwise B.
     if (in_valid_i && in_ready_o) begin
-      if (!a_full_d) begin
+      if (a_avail) begin
         a_full_d = 1'b1;
         a_data_d = in_data_i;
       end else begin

@@ -120,6 +120,33 @@ TEST_F(RequantTopErrors, WrongInLastIsFlaggedAndTheRunStillFinishes) {
   EXPECT_FALSE(b.got[1].last);
 }
 
+// CYCLES counts the cycles a run is busy. Without stalls requant_top takes one beat per cycle,
+// so a run of n beats is busy n + L cycles for a fixed latency L; the beats are preloaded in the
+// source before the start, so the input never waits.
+TEST_F(RequantTopErrors, CyclesRegisterShowsOneBeatPerCycle) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  auto busy_cycles = [&](uint32_t n) {
+    b.configure({.len = n, .shift = 2, .mult = 3, .mode = 1, .seed = 1});
+    for (uint32_t i = 0; i < n; ++i) b.src.push({static_cast<int32_t>(i), i + 1 == n});
+    b.got.clear();
+    const uint64_t t0 = b.h.cycle();
+    b.apb.write_ok(requant::kCtrl, 1);
+    EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 10 * n + 100, "run done"));
+    const uint64_t elapsed = b.h.cycle() - t0;
+    EXPECT_EQ(b.got.size(), n);
+    const uint32_t c = b.apb.read_ok(requant::kCycles);
+    EXPECT_GE(c, n) << "at most one beat per cycle";
+    EXPECT_LE(c, elapsed) << "CYCLES counts only cycles of this run";
+    return c;
+  };
+  const uint32_t c10 = busy_cycles(10);
+  const uint32_t c50 = busy_cycles(50);
+  const uint32_t c200 = busy_cycles(200);
+  EXPECT_EQ(c50 - c10, 40u) << "one extra cycle per extra beat";
+  EXPECT_EQ(c200 - c50, 150u);
+  EXPECT_EQ(c10 - 10, 1u) << "latency (docs/blocks/requant.md)";
+}
+
 TEST_F(RequantTopErrors, LongestRunAtMaxLen) {
   ScenarioOptions o;
   o.seed = seed();
