@@ -15,7 +15,22 @@ void HycimTest::SetUp() {
   RecordProperty("seed", fmt::format("{:#x}", seed_));
   RecordProperty("base_seed", fmt::format("{}", base));
   fmt::print("[   seed   ] {} seed={:#x} (HYCIM_SEED={})\n", name_, seed_, base);
-  log_.set_hook([](const std::string& msg) { ADD_FAILURE() << msg; });
+  // Every error fails the test where it happens; after kMaxPrinted the rest are only counted,
+  // so that one broken invariant checked every cycle does not bury the first messages.
+  log_.set_hook([this](const std::string& msg) {
+    if (log_.count() <= kMaxPrinted) {
+      ADD_FAILURE() << msg;
+    } else if (log_.count() == kMaxPrinted + 1) {
+      ADD_FAILURE() << "more errors follow; they are counted, not printed";
+    }
+  });
+}
+
+void HycimTest::TearDown() {
+  if (log_.count() > kMaxPrinted) {
+    fmt::print("[  errors  ] {}: {} errors in total, the first {} printed\n", name_, log_.count(),
+               kMaxPrinted);
+  }
 }
 
 std::string HycimTest::file_stem() const { return file_safe(name_); }

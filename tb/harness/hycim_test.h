@@ -21,6 +21,7 @@ namespace hycim::tb {
 class HycimTest : public ::testing::Test {
  protected:
   void SetUp() override;
+  void TearDown() override;
 
   uint64_t seed() const { return seed_; }
   // "Suite.Test" (with parameter suffixes), and a file-safe form of it.
@@ -31,6 +32,7 @@ class HycimTest : public ::testing::Test {
   HarnessOptions harness_options() const;
 
  private:
+  static constexpr size_t kMaxPrinted = 20;
   uint64_t seed_ = 0;
   std::string name_;
   ErrorLog log_;

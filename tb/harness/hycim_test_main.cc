@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   std::string exe = argc > 0 ? argv[0] : "test";
   std::error_code ec;
   const auto abs = std::filesystem::absolute(exe, ec);
-  if (!ec) exe = abs.string();
+  if (!ec) exe = abs.lexically_normal().string();
   ::testing::UnitTest::GetInstance()->listeners().Append(new ReproduceListener(exe));
   return RUN_ALL_TESTS();
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -54,6 +55,7 @@ class Scoreboard {
     ++compared_;
     if (!(want == actual)) {
       ++mismatches_;
+      if (!first_mismatch_) first_mismatch_ = idx;
       if (reported_++ < kMaxReported) {
         log_.error(fmt::format("tensor '{}' {}: expected {}, got {}", tensor_, index_name_(idx),
                                describe(want), describe(actual)));
@@ -66,6 +68,13 @@ class Scoreboard {
 
   // Final check: every expected element was seen, none more. Returns true when all matched.
   bool finish() {
+    if (mismatches_ != 0 || unexpected_ != 0) {
+      log_.error(
+          fmt::format("tensor '{}': {} of {} elements compared, {} mismatches (first at {}), "
+                      "{} unexpected",
+                      tensor_, compared_, expected_total_, mismatches_,
+                      first_mismatch_ ? index_name_(*first_mismatch_) : "-", unexpected_));
+    }
     if (!expected_.empty()) {
       log_.error(
           fmt::format("tensor '{}': {} of {} expected elements never arrived (first "
@@ -94,6 +103,7 @@ class Scoreboard {
   uint64_t mismatches_ = 0;
   uint64_t unexpected_ = 0;
   uint64_t reported_ = 0;
+  std::optional<uint64_t> first_mismatch_;
 };
 
 }  // namespace hycim::tb
