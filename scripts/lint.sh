@@ -14,6 +14,8 @@ parts=("$@")
 gen=scripts/gen_config.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Generated lookup tables and their path header (rtl/softmax includes hycim_lut_paths.svh).
+python3 scripts/gen_luts.py "$tmp/lut" || { echo "lint.sh: scripts/gen_luts.py failed" >&2; exit 1; }
 n=0
 failed=0
 
@@ -40,12 +42,12 @@ lint_verilator() {
       mod=$(sed -n 's/^module[[:space:]]\+\([A-Za-z0-9_]\+\).*/\1/p' "$src" | head -n1)
       [[ -z "$mod" || " $seen " == *" $mod "* ]] && continue
       seen="$seen $mod"
-      verilator --lint-only -Wall --assert -Irtl/common rtl/lint/verilator_waiver.vlt \
+      verilator --lint-only -Wall --assert -Irtl/common -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
         "${upto[@]}" --top-module "$mod" >"$tmp/log" 2>&1
       report "$mod (defaults)" $? "$tmp/log"
     done
     # The block's top in this configuration.
-    verilator --lint-only -Wall --assert -Irtl/common rtl/lint/verilator_waiver.vlt \
+    verilator --lint-only -Wall --assert -Irtl/common -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
       "${srcs[@]}" --top-module "$top" $(python3 $gen gparams "$block" "$cfg") >"$tmp/log" 2>&1
     report "$top ($cfg)" $? "$tmp/log"
   done < <(python3 $gen blocks)
@@ -58,7 +60,7 @@ lint_yosys() {
   while read -r block top cfg; do
     mapfile -t srcs < <(python3 $gen sources "$block")
     {
-      echo "read_verilog -sv -Irtl/common ${srcs[*]}"
+      echo "read_verilog -sv -Irtl/common -I$tmp/lut ${srcs[*]}"
       cat "$tmp/gen/$cfg/$block.chparam.ys"
       echo "synth -flatten -top $top"
       echo "check -assert"

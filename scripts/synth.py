@@ -34,7 +34,7 @@ def synth_block(block: str, blk: dict, cfg_name: str, cfg: dict, tmp: Path, effo
     gates_json = tmp / f"{block}_{cfg_name}_gates.json"
     abc = "abc -fast" if effort == "fast" else "abc"
     script = f"""
-read_verilog -sv -I{gen_config.RTL / 'common'} {srcs}
+read_verilog -sv -I{gen_config.RTL / 'common'} -I{tmp / 'lut'} {srcs}
 {chparam}
 synth -flatten -top {top}
 design -save synth
@@ -97,6 +97,8 @@ def main(argv: list[str]) -> int:
             return 2
     rows = []
     with tempfile.TemporaryDirectory() as tmpd:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_luts.py"), str(Path(tmpd) / "lut")],
+                       check=True)
         for block, blk in data["blocks"].items():
             if args.block and block not in args.block:
                 continue
