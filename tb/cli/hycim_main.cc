@@ -3,6 +3,7 @@
 //   hycim config [NAME]             the sizes of a configuration
 //   hycim run SCENARIO [options]    an RTL-vs-golden run with a readable report
 //   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
+//   hycim throughput softmax        elements per cycle of softmax_unit per mode
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
 
@@ -16,10 +17,13 @@
 
 #include "Vrequant_top_bert.h"
 #include "Vrequant_top_ci.h"
+#include "Vsoftmax_unit_bert.h"
+#include "Vsoftmax_unit_ci.h"
 #include "hycim/golden/check.h"
 #include "hycim_configs.h"
 #include "report.h"
 #include "requant_scenario.h"
+#include "softmax_scenario.h"
 
 namespace {
 
@@ -40,6 +44,11 @@ const std::map<std::string, Scenario>& scenarios() {
         "every output element and status counter compared with the golden model",
         {{"ci", hycim::tb::requant::run<Vrequant_top_ci>},
          {"bert", hycim::tb::requant::run<Vrequant_top_bert>}}}},
+      {"softmax",
+       {"rows through softmax_unit in all three modes (forward UQ0.8, forward UQ0.16 with "
+        "masks, backward); every output beat compared with the golden model",
+        {{"ci", hycim::tb::softmax::run<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>},
+         {"bert", hycim::tb::softmax::run<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>}}}},
   };
   return s;
 }
@@ -87,6 +96,50 @@ int cmd_config(const std::string& name) {
     return 2;
   }
   return 0;
+}
+
+// The longest run or row the scenario's top accepts in a configuration.
+uint32_t max_len(const std::string& scenario, const std::string& config) {
+  const bool bert = config == "bert";
+  if (scenario == "softmax") {
+    return bert ? hycim::cfg::Bert::kSoftmaxRowMax : hycim::cfg::Ci::kSoftmaxRowMax;
+  }
+  return bert ? hycim::cfg::Bert::kRequantMaxLen : hycim::cfg::Ci::kRequantMaxLen;
+}
+
+// hycim throughput softmax: elements per cycle per mode at the maximum row length.
+template <class Dut, unsigned L>
+int cmd_softmax_throughput(const std::string& config, uint32_t rows, const std::string& json) {
+  namespace sm = hycim::tb::softmax;
+  static constexpr const char* kModeNames[] = {"forward UQ0.8", "forward UQ0.16", "backward"};
+  fmt::print("hycim throughput softmax: configuration {}, {} lanes, {} rows per mode, no stalls\n",
+             config, L, rows);
+  fmt::print("  {:<16} {:>6} {:>9} {:>10} {:>12} {:>9}\n", "mode", "len", "elements", "cycles",
+             "elem/cycle", "x lanes");
+  nlohmann::json j;
+  j["benchmark"] = "softmax_unit steady-state throughput";
+  j["config"] = config;
+  j["lanes"] = L;
+  bool ok = true;
+  for (uint32_t mode : {0u, 1u, 2u}) {
+    ErrorLog log;
+    log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+    const auto t = sm::throughput<Dut, L>(mode, rows, log);
+    ok = ok && t.passed;
+    fmt::print("  {:<16} {:>6} {:>9} {:>10} {:>12.3f} {:>9.3f}  {}\n", kModeNames[mode], t.len,
+               uint64_t{t.len} * rows, t.cycles, t.elements_per_cycle, t.elements_per_cycle / L,
+               t.passed ? "outputs match golden" : "MISMATCH");
+    j["modes"].push_back({{"mode", kModeNames[mode]},
+                          {"len", t.len},
+                          {"rows", rows},
+                          {"cycles", t.cycles},
+                          {"elements_per_cycle", t.elements_per_cycle},
+                          {"fraction_of_lanes", t.elements_per_cycle / L},
+                          {"outputs_match_golden", t.passed}});
+  }
+  hycim::cli::write_json(json, j);
+  fmt::print("written to {}\n", json);
+  return ok ? 0 : 1;
 }
 
 const RunFn& find_run(const std::string& scenario, const std::string& config) {
@@ -153,6 +206,18 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 100u));
   bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
 
+  auto* thr = app.add_subcommand("throughput", "Elements per cycle of softmax_unit per mode");
+  std::string thr_config = "bert", thr_json = "reports/throughput_softmax.json", thr_block;
+  uint32_t thr_rows = 4;
+  thr->add_option("block", thr_block, "softmax")->required()->check(CLI::IsMember({"softmax"}));
+  thr->add_option("-c,--config", thr_config, "Configuration")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ci", "bert"}));
+  thr->add_option("--rows", thr_rows, "Rows of the maximum length per mode")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  thr->add_option("--json", thr_json, "JSON output file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -164,13 +229,21 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return cmd_list();
     if (app.got_subcommand("config")) return cmd_config(config_name);
 
+    if (app.got_subcommand("throughput")) {
+      if (thr_config == "ci") {
+        return cmd_softmax_throughput<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>(
+            thr_config, thr_rows, thr_json);
+      }
+      return cmd_softmax_throughput<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>(
+          thr_config, thr_rows, thr_json);
+    }
+
     if (app.got_subcommand("run")) {
       const RunFn& fn = find_run(scenario, o.config);
-      const uint32_t max_len =
-          o.config == "bert" ? hycim::cfg::Bert::kRequantMaxLen : hycim::cfg::Ci::kRequantMaxLen;
-      if (o.len > max_len) {
+      const uint32_t limit = max_len(scenario, o.config);
+      if (o.len > limit) {
         throw hycim::Error(fmt::format("--len {} exceeds the build maximum {} of configuration {}",
-                                       o.len, max_len, o.config));
+                                       o.len, limit, o.config));
       }
       o.stall = hycim::tb::StallProfile::parse(stall);
       o.name = fmt::format("{}_{}_seed{}", scenario, o.config, o.seed);
@@ -209,7 +282,7 @@ int main(int argc, char** argv) {
       bo.seed = 1;
       bo.stall = hycim::tb::StallProfile::none();
       bo.runs = bench_runs;
-      bo.len = bench_config == "ci" ? hycim::cfg::Ci::kRequantMaxLen : 4096;
+      bo.len = std::min<uint32_t>(max_len(bench_scenario, bench_config), 4096);
       bo.name = "bench_" + bench_scenario;
       fmt::print(
           "hycim bench {}: configuration {}, {} runs of {} elements, no stalls, {} repeats\n",

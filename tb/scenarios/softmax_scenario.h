@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@
 #include "harness.h"
 #include "hycim/golden/rng.h"
 #include "hycim/golden/softmax.h"
+#include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"
 
@@ -224,6 +227,92 @@ inline Row random_bwd_row(golden::Rng& rng, uint32_t len) {
         rng.uniform_int(-(int64_t{1} << (gbits - 1)), (int64_t{1} << (gbits - 1)) - 1));
   }
   return r;
+}
+
+// The softmax scenario of `hycim run softmax`: o.runs starts cycling through the three modes,
+// each with 1..3 random rows of o.len elements (random when 0), under o.stall.
+template <class Dut, unsigned L>
+ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ScenarioReport rep;
+  rep.scenario = "softmax";
+  rep.config = o.config;
+  rep.top = "softmax_unit";
+  rep.seed = o.seed;
+  rep.stall = o.stall.name;
+  HarnessOptions ho;
+  ho.name = o.name;
+  ho.seed = o.seed;
+  ho.trace = o.trace;
+  golden::Rng rng(o.seed);
+  golden::Rng stall_rng(golden::splitmix64(o.seed ^ 0x5354414c4cull));
+  {
+    SoftmaxBench<Dut, L> b(ho, log, stall_rng, o.stall);
+    const uint32_t row_max = b.apb.read_ok(kRowMax);
+    if (o.len > row_max) log.error(fmt::format("--len {} exceeds ROW_MAX {}", o.len, row_max));
+    static constexpr const char* kModeNames[] = {"inference", "training", "backward"};
+    for (unsigned k = 0; k < o.runs && log.ok(); ++k) {
+      const uint32_t mode = k % 3;
+      const uint32_t len = o.len ? o.len : static_cast<uint32_t>(rng.uniform_int(1, row_max));
+      std::vector<Row> rows;
+      const auto n = static_cast<size_t>(rng.uniform_int(1, 3));
+      for (size_t r = 0; r < n; ++r) {
+        rows.push_back(mode == kBackward ? random_bwd_row(rng, len)
+                                         : random_fwd_row(rng, len, k % 2 ? 0.25 : 0.0));
+      }
+      const auto ds_shift = static_cast<uint32_t>(rng.uniform_int(0, 16));
+      rep.elements += run_rows(b, mode, len, ds_shift, rows);
+      ++rep.runs;
+      if (b.apb.read_ok(kErr) != 0) log.error(fmt::format("run {}: ERR set", k));
+      if (o.progress) {
+        fmt::print("  run {:>3}/{}: {:<9} {} rows of {:>4}  cycle {:>9}  {}\n", k + 1, o.runs,
+                   kModeNames[mode], n, len, b.h.cycle(), log.ok() ? "ok" : "FAILED");
+      }
+    }
+    b.sb.finish();
+    rep.tensors = {tally(b.sb)};
+    rep.cycles = b.h.cycle();
+    if (b.h.tracing()) {
+      rep.waveform = std::filesystem::absolute(o.trace.file).string();
+      rep.gtkwave_command = ho.trace.gtkwave_command();
+    }
+  }
+  rep.error_count = log.count();
+  rep.errors = log.messages();
+  rep.passed = log.ok();
+  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+// Steady-state throughput of one mode: `rows` rows of the maximum length in one start, no
+// stalls; elements per cycle from the CYCLES register. Every output is still compared.
+struct Throughput {
+  uint32_t mode = 0;
+  uint32_t len = 0;
+  uint32_t rows = 0;
+  uint32_t cycles = 0;
+  double elements_per_cycle = 0;
+  bool passed = false;
+};
+template <class Dut, unsigned L>
+Throughput throughput(uint32_t mode, uint32_t rows, ErrorLog& log) {
+  golden::Rng rng(7);
+  HarnessOptions ho;
+  ho.name = "softmax_throughput";
+  SoftmaxBench<Dut, L> b(ho, log, rng, StallProfile::none());
+  Throughput t;
+  t.mode = mode;
+  t.rows = rows;
+  t.len = b.apb.read_ok(kRowMax);
+  std::vector<Row> rs;
+  for (uint32_t r = 0; r < rows; ++r) {
+    rs.push_back(mode == kBackward ? random_bwd_row(rng, t.len) : random_fwd_row(rng, t.len, 0.0));
+  }
+  run_rows(b, mode, t.len, 4, rs);
+  t.cycles = b.apb.read_ok(kCycles);
+  t.elements_per_cycle = static_cast<double>(t.len) * rows / std::max(t.cycles, 1u);
+  t.passed = b.sb.finish() && log.ok();
+  return t;
 }
 
 }  // namespace hycim::tb::softmax
