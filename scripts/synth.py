@@ -80,7 +80,9 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default=str(ROOT / "reports" / "synth.json"), help="output file")
     ap.add_argument("--block", action="append", help="only these blocks (repeatable)")
-    ap.add_argument("--config", action="append", help="only these configurations (repeatable)")
+    ap.add_argument("--config", action="append",
+                    help="configurations (repeatable; default ci; 'all' for every one: the bert "
+                         "softmax_unit maps 200 kbit of row buffers to flops and takes long)")
     ap.add_argument("--effort", choices=("fast", "full"), default="fast",
                     help="abc script: fast (abc -fast, seconds per block) or full (abc's default "
                          "script: about 10%% fewer gates and a shorter depth on requant_top, but "
@@ -103,7 +105,8 @@ def main(argv: list[str]) -> int:
             if args.block and block not in args.block:
                 continue
             for cfg_name in blk["configs"]:
-                if args.config and cfg_name not in args.config:
+                wanted = args.config or ["ci"]
+                if "all" not in wanted and cfg_name not in wanted:
                     continue
                 print(f"synth: {block} ({cfg_name}) ...", file=sys.stderr, flush=True)
                 try:

@@ -355,7 +355,11 @@ module softmax_unit #(
   logic [42:0]     mn_y0;
   logic [33:0]     y0_two;
 
-  assign ex_sum = sum_q[ex_buf];
+  logic [15:0]     seed;
+  logic [26:0]     ex_norm;
+  assign ex_sum  = sum_q[ex_buf];
+  assign ex_norm = 27'(ex_sum << lz);
+  assign seed    = recip_rom[ex_norm[25:19]];
   lzc #(.Width(SumW)) u_lzc (.in_i(ex_sum), .cnt_o(lz), .empty_o(sum_zero));
   assign mn_y0  = 43'(mn_q) * 43'(y0_q);
   assign y0_two = 34'(y0_q) * (34'h20000 - 34'(t_q));
@@ -484,8 +488,8 @@ module softmax_unit #(
         unique case (rstep_q)
           2'd0: begin
             rk_q <= 5'(SumW - 1) - lz;
-            mn_q <= ex_sum << lz;
-            y0_q <= recip_rom[7'((ex_sum << lz) >> 19)];
+            mn_q <= ex_norm;
+            y0_q <= seed;
             if (sum_zero) ex_done_q <= 1'b1;
           end
           2'd1: t_q <= 17'((mn_y0 + (43'd1 << 25)) >> 26);
