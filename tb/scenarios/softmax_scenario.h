@@ -244,6 +244,8 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
   ho.name = o.name;
   ho.seed = o.seed;
   ho.trace = o.trace;
+  // The saved view names the ports with the ci widths (4 lanes).
+  if (o.trace.enabled && L == 4) ho.trace.view = HYCIM_SOURCE_DIR "/tb/waves/softmax_unit_ci.gtkw";
   golden::Rng rng(o.seed);
   golden::Rng stall_rng(golden::splitmix64(o.seed ^ 0x5354414c4cull));
   {
