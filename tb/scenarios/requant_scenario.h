@@ -84,25 +84,12 @@ inline std::vector<int32_t> random_input(golden::Rng& rng, uint32_t len, int in_
 
 template <class Dut>
 ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ScenarioReport rep;
-  rep.scenario = "requant";
-  rep.config = o.config;
-  rep.top = "requant_top";
-  rep.seed = o.seed;
-  rep.stall = o.stall.name;
-
-  HarnessOptions ho;
-  ho.name = o.name;
-  ho.seed = o.seed;
-  ho.trace = o.trace;
-  ho.trace.view = o.trace.enabled ? HYCIM_SOURCE_DIR "/tb/waves/requant_top.gtkw" : "";
+  ScenarioRun sr("requant", "requant_top", o, HYCIM_SOURCE_DIR "/tb/waves/requant_top.gtkw");
+  ScenarioReport& rep = sr.rep;
   golden::Rng rng(o.seed);
-  // Stall decisions get their own stream of numbers so that the stimulus does not depend on the
-  // back-pressure profile.
-  golden::Rng stall_rng(golden::splitmix64(o.seed ^ 0x5354414c4cull));
+  golden::Rng& stall_rng = sr.stall_rng;
   {
-    Harness<Dut> h(ho, log);
+    Harness<Dut> h(sr.harness, log);
     auto& d = h.dut();
     ApbDriver<Dut> apb(h);
     StreamSource<InBeat> src("requant.in",
@@ -169,17 +156,9 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
     sb_out.finish();
     sb_regs.finish();
     rep.tensors = {tally(sb_out), tally(sb_regs)};
-    rep.cycles = h.cycle();
-    if (h.tracing()) {
-      rep.waveform = std::filesystem::absolute(o.trace.file).string();
-      rep.gtkwave_command = ho.trace.gtkwave_command();
-    }
+    sr.record_sim(h);
   }
-  rep.error_count = log.count();
-  rep.errors = log.messages();
-  rep.passed = log.ok();
-  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return rep;
+  return sr.finish(log);
 }
 
 }  // namespace hycim::tb::requant

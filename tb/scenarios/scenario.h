@@ -2,10 +2,15 @@
 // and reports.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "error_log.h"
+#include "harness.h"
+#include "hycim/golden/rng.h"
 #include "stream.h"
 #include "trace_options.h"
 
@@ -51,5 +56,54 @@ template <class SB>
 TensorTally tally(const SB& sb) {
   return {sb.tensor(), sb.expected_total(), sb.compared(), sb.mismatches()};
 }
+
+// The bookkeeping every scenario shares: the report's header fields, the harness options (with
+// the saved gtkwave view, if any), a stall RNG separate from the stimulus RNG (so stimulus does
+// not depend on the back-pressure profile), and the closing fields.
+class ScenarioRun {
+ public:
+  ScenarioRun(std::string scenario, std::string top, const ScenarioOptions& o,
+              const std::string& view = "")
+      : stall_rng(golden::splitmix64(o.seed ^ 0x5354414c4cull)),
+        t0_(std::chrono::steady_clock::now()),
+        trace_file_(o.trace.file) {
+    rep.scenario = std::move(scenario);
+    rep.config = o.config;
+    rep.top = std::move(top);
+    rep.seed = o.seed;
+    rep.stall = o.stall.name;
+    harness.name = o.name;
+    harness.seed = o.seed;
+    harness.trace = o.trace;
+    if (o.trace.enabled) harness.trace.view = view;
+  }
+
+  // Records cycles and the waveform while the harness still exists.
+  template <class Dut>
+  void record_sim(const Harness<Dut>& h) {
+    rep.cycles = h.cycle();
+    if (h.tracing()) {
+      rep.waveform = std::filesystem::absolute(trace_file_).string();
+      rep.gtkwave_command = harness.trace.gtkwave_command();
+    }
+  }
+
+  ScenarioReport finish(const ErrorLog& log) {
+    rep.error_count = log.count();
+    rep.errors = log.messages();
+    rep.passed = log.ok();
+    rep.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    return rep;
+  }
+
+  ScenarioReport rep;
+  HarnessOptions harness;
+  golden::Rng stall_rng;
+
+ private:
+  std::chrono::steady_clock::time_point t0_;
+  std::string trace_file_;
+};
 
 }  // namespace hycim::tb

@@ -233,23 +233,13 @@ inline Row random_bwd_row(golden::Rng& rng, uint32_t len) {
 // each with 1..3 random rows of o.len elements (random when 0), under o.stall.
 template <class Dut, unsigned L>
 ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ScenarioReport rep;
-  rep.scenario = "softmax";
-  rep.config = o.config;
-  rep.top = "softmax_unit";
-  rep.seed = o.seed;
-  rep.stall = o.stall.name;
-  HarnessOptions ho;
-  ho.name = o.name;
-  ho.seed = o.seed;
-  ho.trace = o.trace;
   // The saved view names the ports with the ci widths (4 lanes).
-  if (o.trace.enabled && L == 4) ho.trace.view = HYCIM_SOURCE_DIR "/tb/waves/softmax_unit_ci.gtkw";
+  ScenarioRun sr("softmax", "softmax_unit", o,
+                 L == 4 ? HYCIM_SOURCE_DIR "/tb/waves/softmax_unit_ci.gtkw" : "");
+  ScenarioReport& rep = sr.rep;
   golden::Rng rng(o.seed);
-  golden::Rng stall_rng(golden::splitmix64(o.seed ^ 0x5354414c4cull));
   {
-    SoftmaxBench<Dut, L> b(ho, log, stall_rng, o.stall);
+    SoftmaxBench<Dut, L> b(sr.harness, log, sr.stall_rng, o.stall);
     const uint32_t row_max = b.apb.read_ok(kRowMax);
     if (o.len > row_max) log.error(fmt::format("--len {} exceeds ROW_MAX {}", o.len, row_max));
     static constexpr const char* kModeNames[] = {"inference", "training", "backward"};
@@ -273,17 +263,9 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
     }
     b.sb.finish();
     rep.tensors = {tally(b.sb)};
-    rep.cycles = b.h.cycle();
-    if (b.h.tracing()) {
-      rep.waveform = std::filesystem::absolute(o.trace.file).string();
-      rep.gtkwave_command = ho.trace.gtkwave_command();
-    }
+    sr.record_sim(b.h);
   }
-  rep.error_count = log.count();
-  rep.errors = log.messages();
-  rep.passed = log.ok();
-  rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return rep;
+  return sr.finish(log);
 }
 
 // Steady-state throughput of one mode: `rows` rows of the maximum length in one start, no
