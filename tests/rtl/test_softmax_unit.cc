@@ -136,6 +136,34 @@ TEST_F(SoftmaxUnitDirected, EveryIllegalClassSetsItsBitAndNeverHangs) {
   EXPECT_EQ(b.apb.read_ok(kLen), 3u);
 }
 
+TEST_F(SoftmaxUnitDirected, RegisterPortErrorResponses) {
+  Bench b(harness_options(), log(), rng(), StallProfile::none());
+  uint32_t v = 0;
+  EXPECT_TRUE(b.apb.read(0x100, &v)) << "unmapped read";
+  EXPECT_TRUE(b.apb.write(0x100, 1)) << "unmapped write";
+  EXPECT_TRUE(b.apb.write(kRowMax, 1)) << "read-only";
+  EXPECT_TRUE(b.apb.write(kCycles, 1)) << "read-only";
+  EXPECT_TRUE(b.apb.write(kLen + 1, 1)) << "misaligned";
+  EXPECT_TRUE(b.apb.write(kLen, 1, 0x1)) << "partial strobes";
+  EXPECT_EQ(b.apb.read_ok(kLen), 0u) << "the refused writes changed nothing";
+}
+
+// CYCLES counts the busy cycles of a start: a row slot is B + 4 cycles forward (docs), so a
+// start of n rows of B beats takes (n + 2) slots, give or take the slot boundaries.
+TEST_F(SoftmaxUnitDirected, CyclesRegisterShowsTheRowPipeline) {
+  Bench b(harness_options(), log(), rng(), StallProfile::none());
+  const uint32_t beats = kRowLimit / kL;
+  auto cycles_for = [&](size_t rows) {
+    std::vector<Row> rs;
+    for (size_t r = 0; r < rows; ++r) rs.push_back(random_fwd_row(rng(), kRowLimit, 0.0));
+    run_rows(b, kTraining, kRowLimit, 0, rs);
+    return b.apb.read_ok(kCycles);
+  };
+  const uint32_t c4 = cycles_for(4), c8 = cycles_for(8);
+  EXPECT_EQ(c8 - c4, 4 * (beats + 4)) << "one row per slot of B + 4 cycles in the steady state";
+  EXPECT_TRUE(b.sb.finish());
+}
+
 TEST_F(SoftmaxUnitDirected, WrongInLastIsFlaggedAndTheRowStillCompletes) {
   Bench b(harness_options(), log(), rng(), StallProfile::none());
   const uint32_t len = 3 * kL;
