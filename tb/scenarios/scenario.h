@@ -25,6 +25,7 @@ struct ScenarioOptions {
   TraceOptions trace;
   std::string name = "scenario";  // names the waveform and coverage files
   bool progress = false;          // print a line per run
+  int rand_reset = 0;             // 2: every flop starts random before reset (robustness runs)
 };
 
 struct TensorTally {
@@ -75,6 +76,7 @@ class ScenarioRun {
     harness.name = o.name;
     harness.seed = o.seed;
     harness.trace = o.trace;
+    harness.rand_reset = o.rand_reset;
     if (o.trace.enabled) harness.trace.view = view;
   }
 

@@ -64,6 +64,23 @@ INSTANTIATE_TEST_SUITE_P(Modes, SoftmaxUnit,
 
 class SoftmaxUnitDirected : public HycimTest {};
 
+// Every flop and row buffer starts random: after reset the results must not depend on it.
+TEST_F(SoftmaxUnitDirected, RandomInitialStateIsHarmless) {
+  for (uint64_t k = 0; k < 4; ++k) {
+    ScenarioOptions o;
+    o.seed = seed() + k;
+    o.stall = StallProfile::random();
+    o.runs = 6;
+    o.rand_reset = 2;
+    o.name = file_stem();
+    const auto rep = softmax::run<Vsoftmax_unit_ci, kL>(o, log());
+    EXPECT_TRUE(rep.passed);
+    ASSERT_EQ(rep.tensors.size(), 1u);
+    EXPECT_EQ(rep.tensors[0].compared, rep.tensors[0].expected);
+    EXPECT_GT(rep.tensors[0].compared, 0u);
+  }
+}
+
 Row row_of(std::vector<int16_t> x, std::vector<uint8_t> keep = {}) {
   Row r;
   for (auto v : x) r.a.push_back(static_cast<uint16_t>(v));

@@ -78,5 +78,15 @@ TEST_F(HycimTest, SyncFifoFullThroughputWithoutStalls) {
 
 INSTANTIATE_TEST_SUITE_P(Stall, SyncFifo, kAllStalls, stall_name);
 
+// Storage and pointers start random before reset: nothing of it may leak out.
+TEST_F(HycimTest, SyncFifoRandomInitialStateIsHarmless) {
+  HarnessOptions ho = harness_options();
+  ho.rand_reset = 2;
+  PassthroughBench<Vsync_fifo_ci> b(ho, log(), rng(), StallProfile::random(), "out");
+  b.run(rng(), 500);
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.sb.compared(), 500u);
+}
+
 }  // namespace
 }  // namespace hycim::tb
