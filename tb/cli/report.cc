@@ -18,7 +18,7 @@ void print_report(const tb::ScenarioReport& r, const std::string& reproduce) {
              r.elements ? static_cast<double>(r.cycles) / static_cast<double>(r.elements) : 0.0);
   bool first = true;
   for (const auto& t : r.tensors) {
-    fmt::print("  {:<10} {:<18} {:>8} of {:>8} compared, {} mismatches\n", first ? "tensors" : "",
+    fmt::print("  {:<10} {:<26} {:>8} of {:>8} compared, {} mismatches\n", first ? "tensors" : "",
                t.name, t.compared, t.expected, t.mismatches);
     first = false;
   }

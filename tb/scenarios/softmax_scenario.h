@@ -230,7 +230,8 @@ inline Row random_bwd_row(golden::Rng& rng, uint32_t len) {
 }
 
 // The softmax scenario of `hycim run softmax`: o.runs starts cycling through the three modes,
-// each with 1..3 random rows of o.len elements (random when 0), under o.stall.
+// each with 1..3 random rows of o.len elements (random when 0), under o.stall. Reports the output
+// beats of all modes, then of each mode.
 template <class Dut, unsigned L>
 ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
   // The saved view names the ports with the ci widths (4 lanes).
@@ -243,6 +244,11 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
     const uint32_t row_max = b.apb.read_ok(kRowMax);
     if (o.len > row_max) log.error(fmt::format("--len {} exceeds ROW_MAX {}", o.len, row_max));
     static constexpr const char* kModeNames[] = {"inference", "training", "backward"};
+    // Per mode: output beats expected, compared and mismatched (deltas of the scoreboard).
+    std::array<TensorTally, 3> per_mode;
+    for (uint32_t m = 0; m < 3; ++m) {
+      per_mode[m].name = fmt::format("softmax.out {}", kModeNames[m]);
+    }
     for (unsigned k = 0; k < o.runs && log.ok(); ++k) {
       const uint32_t mode = k % 3;
       const uint32_t len = o.len ? o.len : static_cast<uint32_t>(rng.uniform_int(1, row_max));
@@ -253,7 +259,11 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
                                          : random_fwd_row(rng, len, k % 2 ? 0.25 : 0.0));
       }
       const auto ds_shift = static_cast<uint32_t>(rng.uniform_int(0, 16));
+      const uint64_t e0 = b.sb.expected_total(), c0 = b.sb.compared(), m0 = b.sb.mismatches();
       rep.elements += run_rows(b, mode, len, ds_shift, rows);
+      per_mode[mode].expected += b.sb.expected_total() - e0;
+      per_mode[mode].compared += b.sb.compared() - c0;
+      per_mode[mode].mismatches += b.sb.mismatches() - m0;
       ++rep.runs;
       if (b.apb.read_ok(kErr) != 0) log.error(fmt::format("run {}: ERR set", k));
       if (o.progress) {
@@ -263,6 +273,9 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
     }
     b.sb.finish();
     rep.tensors = {tally(b.sb)};
+    for (const auto& t : per_mode) {
+      if (t.expected) rep.tensors.push_back(t);
+    }
     sr.record_sim(b.h);
   }
   return sr.finish(log);

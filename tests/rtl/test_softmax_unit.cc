@@ -75,8 +75,10 @@ TEST_F(SoftmaxUnitDirected, RandomInitialStateIsHarmless) {
     o.name = file_stem();
     const auto rep = softmax::run<Vsoftmax_unit_ci, kL>(o, log());
     EXPECT_TRUE(rep.passed);
-    ASSERT_EQ(rep.tensors.size(), 1u);
+    ASSERT_EQ(rep.tensors.size(), 4u) << "all modes, then each of the three";
     EXPECT_EQ(rep.tensors[0].compared, rep.tensors[0].expected);
+    EXPECT_EQ(rep.tensors[1].compared + rep.tensors[2].compared + rep.tensors[3].compared,
+              rep.tensors[0].compared);
     EXPECT_GT(rep.tensors[0].compared, 0u);
   }
 }
