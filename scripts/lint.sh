@@ -14,8 +14,12 @@ parts=("$@")
 gen=scripts/gen_config.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Generated lookup tables and their path header (rtl/softmax includes hycim_lut_paths.svh).
-python3 scripts/gen_luts.py "$tmp/lut" || { echo "lint.sh: scripts/gen_luts.py failed" >&2; exit 1; }
+# Generated lookup tables and their path header (rtl/softmax includes hycim_lut_paths.svh), made
+# once, by the first RTL part that needs them.
+need_luts() {
+  [[ -f "$tmp/lut/hycim_lut_paths.svh" ]] && return
+  python3 scripts/gen_luts.py "$tmp/lut" || { echo "lint.sh: scripts/gen_luts.py failed" >&2; exit 1; }
+}
 n=0
 failed=0
 
@@ -31,6 +35,7 @@ report() {  # name, rc, log file
 }
 
 lint_verilator() {
+  need_luts
   echo "verilator --lint-only -Wall --assert:"
   local seen="" block top cfg srcs src mod
   while read -r block top cfg; do
@@ -54,6 +59,7 @@ lint_verilator() {
 }
 
 lint_yosys() {
+  need_luts
   echo "yosys $(yosys -V | awk '{print $2}') read_verilog -sv + synth (ci) or elaboration (others) + check -assert:"
   local block top cfg srcs
   python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }

@@ -32,9 +32,14 @@ using hycim::tb::ScenarioOptions;
 using hycim::tb::ScenarioReport;
 using RunFn = std::function<ScenarioReport(const ScenarioOptions&, ErrorLog&)>;
 
+// One scenario in one configuration: how to run it and the longest run/row its top accepts.
+struct Build {
+  RunFn run;
+  uint32_t max_len = 0;
+};
 struct Scenario {
   std::string description;
-  std::map<std::string, RunFn> by_config;
+  std::map<std::string, Build> by_config;
 };
 
 const std::map<std::string, Scenario>& scenarios() {
@@ -42,13 +47,18 @@ const std::map<std::string, Scenario>& scenarios() {
       {"requant",
        {"random INT32 streams through requant_top (multiply, rnd_shr in every mode, saturate); "
         "every output element and status counter compared with the golden model",
-        {{"ci", hycim::tb::requant::run<Vrequant_top_ci>},
-         {"bert", hycim::tb::requant::run<Vrequant_top_bert>}}}},
+        {{"ci", {hycim::tb::requant::run<Vrequant_top_ci>, hycim::cfg::Ci::kRequantMaxLen}},
+         {"bert",
+          {hycim::tb::requant::run<Vrequant_top_bert>, hycim::cfg::Bert::kRequantMaxLen}}}}},
       {"softmax",
        {"rows through softmax_unit in all three modes (forward UQ0.8, forward UQ0.16 with "
         "masks, backward); every output beat compared with the golden model",
-        {{"ci", hycim::tb::softmax::run<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>},
-         {"bert", hycim::tb::softmax::run<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>}}}},
+        {{"ci",
+          {hycim::tb::softmax::run<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>,
+           hycim::cfg::Ci::kSoftmaxRowMax}},
+         {"bert",
+          {hycim::tb::softmax::run<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>,
+           hycim::cfg::Bert::kSoftmaxRowMax}}}}},
   };
   return s;
 }
@@ -98,13 +108,11 @@ int cmd_config(const std::string& name) {
   return 0;
 }
 
-// The longest run or row the scenario's top accepts in a configuration.
-uint32_t max_len(const std::string& scenario, const std::string& config) {
-  const bool bert = config == "bert";
-  if (scenario == "softmax") {
-    return bert ? hycim::cfg::Bert::kSoftmaxRowMax : hycim::cfg::Ci::kSoftmaxRowMax;
-  }
-  return bert ? hycim::cfg::Bert::kRequantMaxLen : hycim::cfg::Ci::kRequantMaxLen;
+// An error log that prints every error to stderr as it happens.
+ErrorLog printing_log() {
+  ErrorLog log;
+  log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+  return log;
 }
 
 // hycim throughput softmax: elements per cycle per mode at the maximum row length.
@@ -127,8 +135,7 @@ int cmd_softmax_throughput(const std::string& config, uint32_t rows, const std::
   j["lanes"] = L;
   bool ok = true;
   for (uint32_t mode : {0u, 1u, 2u}) {
-    ErrorLog log;
-    log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+    ErrorLog log = printing_log();
     const auto a = sm::throughput<Dut, L>(mode, rows, log);
     const auto b = sm::throughput<Dut, L>(mode, 2 * rows, log);
     ok = ok && a.passed && b.passed;
@@ -150,7 +157,7 @@ int cmd_softmax_throughput(const std::string& config, uint32_t rows, const std::
   return ok ? 0 : 1;
 }
 
-const RunFn& find_run(const std::string& scenario, const std::string& config) {
+const Build& find_build(const std::string& scenario, const std::string& config) {
   const auto it = scenarios().find(scenario);
   if (it == scenarios().end()) {
     throw hycim::Error(fmt::format("unknown scenario '{}' (hycim list shows them)", scenario));
@@ -247,8 +254,8 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("run")) {
-      const RunFn& fn = find_run(scenario, o.config);
-      const uint32_t limit = max_len(scenario, o.config);
+      const Build& build = find_build(scenario, o.config);
+      const uint32_t limit = build.max_len;
       if (o.len > limit) {
         throw hycim::Error(fmt::format("--len {} exceeds the build maximum {} of configuration {}",
                                        o.len, limit, o.config));
@@ -272,9 +279,8 @@ int main(int argc, char** argv) {
                       o.config, o.seed, o.runs, o.len, stall);
       fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
                  o.seed, o.runs, stall);
-      ErrorLog log;
-      log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
-      const ScenarioReport rep = fn(o, log);
+      ErrorLog log = printing_log();
+      const ScenarioReport rep = build.run(o, log);
       hycim::cli::print_report(rep, reproduce);
       if (!json_path.empty()) {
         hycim::cli::write_json(json_path, hycim::cli::to_json(rep, reproduce));
@@ -284,13 +290,13 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("bench")) {
-      const RunFn& fn = find_run(bench_scenario, bench_config);
+      const Build& build = find_build(bench_scenario, bench_config);
       ScenarioOptions bo;
       bo.config = bench_config;
       bo.seed = 1;
       bo.stall = hycim::tb::StallProfile::none();
       bo.runs = bench_runs;
-      bo.len = std::min<uint32_t>(max_len(bench_scenario, bench_config), 4096);
+      bo.len = std::min<uint32_t>(build.max_len, 4096);
       bo.name = "bench_" + bench_scenario;
       fmt::print(
           "hycim bench {}: configuration {}, {} runs of {} elements, no stalls, {} repeats\n",
@@ -298,9 +304,8 @@ int main(int argc, char** argv) {
       std::vector<double> cps;
       ScenarioReport rep;
       for (uint32_t k = 0; k < bench_repeat; ++k) {
-        ErrorLog log;
-        log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
-        rep = fn(bo, log);
+        ErrorLog log = printing_log();
+        rep = build.run(bo, log);
         if (!rep.passed) {
           fmt::print(stderr, "hycim bench: the scenario failed; no figure reported\n");
           return 1;

@@ -145,6 +145,13 @@ struct Row {
   std::vector<uint8_t> keep;  // empty: all kept
 };
 
+// A forward row's scores as the signed Q7.8 values the golden model takes (a holds their bits).
+inline std::vector<int16_t> scores(const Row& r) {
+  std::vector<int16_t> x(r.a.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<int16_t>(r.a[i]);
+  return x;
+}
+
 // Queues the golden output of `rows` and their input beats, starts the unit and waits for DONE.
 // Returns the number of output elements compared.
 template <class Dut, unsigned L>
@@ -158,10 +165,8 @@ uint64_t run_rows(SoftmaxBench<Dut, L>& bench, uint32_t mode, uint32_t len, uint
       const auto b = golden::softmax_bwd(row.a, row.b, ds_shift);
       for (uint32_t i = 0; i < len; ++i) out[i] = static_cast<uint16_t>(b.ds[i]);
     } else {
-      std::vector<int16_t> x(len);
-      for (uint32_t i = 0; i < len; ++i) x[i] = static_cast<int16_t>(row.a[i]);
       const auto f = golden::softmax_fwd(
-          x, row.keep,
+          scores(row), row.keep,
           mode == kTraining ? golden::SoftmaxFormat::kTraining : golden::SoftmaxFormat::kInference);
       out = f.p;
     }
@@ -216,10 +221,8 @@ inline Row random_fwd_row(golden::Rng& rng, uint32_t len, double mask_prob) {
 // Backward rows: p from the golden forward pass of a random row, g of a random magnitude.
 inline Row random_bwd_row(golden::Rng& rng, uint32_t len) {
   const Row f = random_fwd_row(rng, len, 0.0);
-  std::vector<int16_t> x(len);
-  for (uint32_t i = 0; i < len; ++i) x[i] = static_cast<int16_t>(f.a[i]);
   Row r;
-  r.a = golden::softmax_fwd(x, {}, golden::SoftmaxFormat::kTraining).p;
+  r.a = golden::softmax_fwd(scores(f), {}, golden::SoftmaxFormat::kTraining).p;
   r.b.resize(len);
   const int gbits = static_cast<int>(rng.uniform_int(1, 16));
   for (auto& g : r.b) {

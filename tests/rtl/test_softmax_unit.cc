@@ -188,9 +188,7 @@ TEST_F(SoftmaxUnitDirected, WrongInLastIsFlaggedAndTheRowStillCompletes) {
   const uint32_t len = 3 * kL;
   Row r = random_fwd_row(rng(), len, 0.0);
   // Send the row by hand with in_last on the first beat instead of the third.
-  std::vector<int16_t> x(len);
-  for (uint32_t i = 0; i < len; ++i) x[i] = static_cast<int16_t>(r.a[i]);
-  const auto g = golden::softmax_fwd(x, {}, golden::SoftmaxFormat::kTraining);
+  const auto g = golden::softmax_fwd(scores(r), {}, golden::SoftmaxFormat::kTraining);
   for (unsigned bi = 0; bi < 3; ++bi) {
     InBeat<kL> in;
     OutBeat<kL> o;
