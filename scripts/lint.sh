@@ -2,8 +2,9 @@
 # HyCIM lint (STYLE 16). Parts, all by default:
 #   --verilator  every module alone (its own defaults) and every block in every configuration,
 #                verilator --lint-only -Wall --assert
-#   --yosys      every block read by Yosys in every configuration: synthesized in ci, elaborated
-#                in the others; then `check -assert` (no multiple drivers, undriven wires, loops)
+#   --yosys      every block read by Yosys in every configuration: coarse synthesis in ci,
+#                elaboration in the others; then `check -assert` (no multiple drivers, undriven
+#                wires, loops). Full synthesis: scripts/synth.sh.
 #   --format     clang-format check of every C++ file
 # Prints one line per check and a summary; exits 1 if any check failed.
 set -uo pipefail
@@ -60,14 +61,16 @@ lint_verilator() {
 
 lint_yosys() {
   need_luts
-  echo "yosys $(yosys -V | awk '{print $2}') read_verilog -sv + synth (ci) or elaboration (others) + check -assert:"
+  echo "yosys $(yosys -V | awk '{print $2}') read_verilog -sv + coarse synth (ci) or elaboration (others) + check -assert:"
   local block top cfg srcs
   python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }
   while read -r block top cfg; do
     mapfile -t srcs < <(python3 $gen sources "$block")
-    # The ci configuration is synthesized in full; the others (whose row buffers can hold hundreds
-    # of kilobits of flops) are elaborated: parameters applied, processes and hierarchy resolved.
-    local how="synth -flatten -top $top"
+    # The ci configuration goes through Yosys's coarse synthesis (up to, not including, the
+    # fine-grained mapping and abc: the LayerNorm multipliers take minutes there; scripts/synth.sh
+    # does the full mapping); the others (whose row buffers can hold hundreds of kilobits of
+    # flops) are elaborated: parameters applied, processes and hierarchy resolved.
+    local how="synth -flatten -top $top -run :fine"
     [[ "$cfg" == ci ]] || how="hierarchy -check -top $top; proc; flatten; opt_clean"
     {
       echo "read_verilog -sv -Irtl/common -I$tmp/lut ${srcs[*]}"
@@ -76,7 +79,7 @@ lint_yosys() {
       echo "check -assert"
     } >"$tmp/lint.ys"
     yosys -q -s "$tmp/lint.ys" >"$tmp/log" 2>&1
-    report "$top ($cfg, $([[ "$cfg" == ci ]] && echo synth || echo elaborate))" $? "$tmp/log"
+    report "$top ($cfg, $([[ "$cfg" == ci ]] && echo coarse synth || echo elaborate))" $? "$tmp/log"
   done < <(python3 $gen blocks)
 }
 
