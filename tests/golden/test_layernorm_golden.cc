@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "hycim/golden/layernorm.h"
 #include "hycim_test.h"
+#include "layernorm_stimulus.h"
 
 namespace hycim::golden {
 namespace {
@@ -23,28 +25,15 @@ class LayerNormGolden : public HycimTest {
  protected:
   const Luts& luts = Luts::get();
 
+  // The RTL testbenches draw their tokens from the same generator (layernorm_stimulus.h).
   struct Token {
     std::vector<int16_t> x, gamma, beta, dy;
     uint32_t eps8 = 1;
   };
   Token random_token(size_t n, double outlier_prob = 0.01) {
-    Token t;
-    t.x.resize(n);
-    t.gamma.resize(n);
-    t.beta.resize(n);
-    t.dy.resize(n);
-    const double centre = rng().uniform(-20000.0, 20000.0);
-    const double spread = std::ldexp(1.0, static_cast<int>(rng().uniform_int(-2, 13)));
-    for (auto& v : t.x) {
-      double z = centre + spread * rng().normal();
-      if (rng().bernoulli(outlier_prob)) z = rng().uniform(-32768.0, 32767.0);
-      v = static_cast<int16_t>(std::clamp<int64_t>(std::llround(z), -32768, 32767));
-    }
-    for (auto& v : t.gamma) v = static_cast<int16_t>(rng().uniform_int(-16384, 16384));  // +-2
-    for (auto& v : t.beta) v = static_cast<int16_t>(rng().uniform_int(-8192, 8192));     // +-2
-    for (auto& v : t.dy) v = static_cast<int16_t>(rng().uniform_int(-2048, 2047));
-    t.eps8 = static_cast<uint32_t>(rng().uniform_int(1, 1 << 16));
-    return t;
+    const auto p = tb::layernorm::random_params(rng(), n);
+    auto t = tb::layernorm::random_token(rng(), n, outlier_prob);
+    return {std::move(t.x), p.gamma, p.beta, std::move(t.dy), tb::layernorm::random_eps8(rng())};
   }
   static std::vector<double> real(const std::vector<int16_t>& v, int frac) {
     std::vector<double> r(v.size());
