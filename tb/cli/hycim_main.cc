@@ -3,7 +3,7 @@
 //   hycim config [NAME]             the sizes of a configuration
 //   hycim run SCENARIO [options]    an RTL-vs-golden run with a readable report
 //   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
-//   hycim throughput softmax        elements per cycle of softmax_unit per mode
+//   hycim throughput BLOCK          elements per cycle per mode (softmax, layernorm, sfln)
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
 
@@ -17,10 +17,13 @@
 
 #include "Vrequant_top_bert.h"
 #include "Vrequant_top_ci.h"
+#include "Vsfln_unit_bert.h"
+#include "Vsfln_unit_ci.h"
 #include "Vsoftmax_unit_bert.h"
 #include "Vsoftmax_unit_ci.h"
 #include "hycim/golden/check.h"
 #include "hycim_configs.h"
+#include "layernorm_scenario.h"
 #include "report.h"
 #include "requant_scenario.h"
 #include "softmax_scenario.h"
@@ -50,6 +53,15 @@ const std::map<std::string, Scenario>& scenarios() {
         {{"ci", {hycim::tb::requant::run<Vrequant_top_ci>, hycim::cfg::Ci::kRequantMaxLen}},
          {"bert",
           {hycim::tb::requant::run<Vrequant_top_bert>, hycim::cfg::Bert::kRequantMaxLen}}}}},
+      {"layernorm",
+       {"tokens through the shared sfln_unit in LayerNorm forward and backward, each start on "
+        "freshly loaded gamma and beta; every y / dx and xhat beat compared with the golden model",
+        {{"ci",
+          {hycim::tb::layernorm::run<Vsfln_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>,
+           hycim::cfg::Ci::kLnFeatMax}},
+         {"bert",
+          {hycim::tb::layernorm::run<Vsfln_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>,
+           hycim::cfg::Bert::kLnFeatMax}}}}},
       {"softmax",
        {"rows through softmax_unit in all three modes (forward UQ0.8, forward UQ0.16 with "
         "masks, backward); every output beat compared with the golden model",
@@ -115,41 +127,44 @@ ErrorLog printing_log() {
   return log;
 }
 
-// hycim throughput softmax: elements per cycle per mode at the maximum row length.
-template <class Dut, unsigned L>
-int cmd_softmax_throughput(const std::string& config, uint32_t rows, const std::string& json) {
-  namespace sm = hycim::tb::softmax;
-  static constexpr const char* kModeNames[] = {"forward UQ0.8", "forward UQ0.16", "backward"};
+// hycim throughput BLOCK: elements per cycle per mode at the maximum row length.
+using ThroughputFn = std::function<hycim::tb::softmax::Throughput(uint32_t, uint32_t, ErrorLog&)>;
+struct ThroughputMode {
+  uint32_t mode;
+  const char* name;
+};
+int cmd_throughput(const std::string& block, const std::string& top, const std::string& config,
+                   unsigned lanes, const std::vector<ThroughputMode>& modes,
+                   const ThroughputFn& measure, uint32_t rows, const std::string& json) {
   fmt::print(
-      "hycim throughput softmax: configuration {}, {} lanes, starts of {} and {} rows of the "
+      "hycim throughput {}: {} in configuration {}, {} lanes, starts of {} and {} rows of the "
       "maximum length per mode, no stalls\n"
       "  steady state = {} rows' elements / (cycles of {} rows - cycles of {} rows): the "
-      "pipeline's "
-      "fill and drain cancel\n",
-      config, L, rows, 2 * rows, rows, 2 * rows, rows);
-  fmt::print("  {:<16} {:>6} {:>12} {:>12} {:>14} {:>9}\n", "mode", "len", "cycles (n)",
+      "pipeline's fill and drain cancel\n",
+      block, top, config, lanes, rows, 2 * rows, rows, 2 * rows, rows);
+  fmt::print("  {:<18} {:>6} {:>12} {:>12} {:>14} {:>9}\n", "mode", "len", "cycles (n)",
              "cycles (2n)", "steady el/cyc", "x lanes");
   nlohmann::json j;
-  j["benchmark"] = "softmax_unit steady-state throughput";
+  j["benchmark"] = top + " steady-state throughput, " + block;
   j["config"] = config;
-  j["lanes"] = L;
+  j["lanes"] = lanes;
   bool ok = true;
-  for (uint32_t mode : {0u, 1u, 2u}) {
+  for (const auto& m : modes) {
     ErrorLog log = printing_log();
-    const auto a = sm::throughput<Dut, L>(mode, rows, log);
-    const auto b = sm::throughput<Dut, L>(mode, 2 * rows, log);
+    const auto a = measure(m.mode, rows, log);
+    const auto b = measure(m.mode, 2 * rows, log);
     ok = ok && a.passed && b.passed;
     const double steady =
         static_cast<double>(a.len) * rows / std::max<int64_t>(int64_t{b.cycles} - a.cycles, 1);
-    fmt::print("  {:<16} {:>6} {:>12} {:>12} {:>14.3f} {:>9.3f}  {}\n", kModeNames[mode], a.len,
-               a.cycles, b.cycles, steady, steady / L,
+    fmt::print("  {:<18} {:>6} {:>12} {:>12} {:>14.3f} {:>9.3f}  {}\n", m.name, a.len, a.cycles,
+               b.cycles, steady, steady / lanes,
                a.passed && b.passed ? "outputs match golden" : "MISMATCH");
-    j["modes"].push_back({{"mode", kModeNames[mode]},
+    j["modes"].push_back({{"mode", m.name},
                           {"len", a.len},
                           {"rows", {rows, 2 * rows}},
                           {"cycles", {a.cycles, b.cycles}},
                           {"steady_elements_per_cycle", steady},
-                          {"fraction_of_lanes", steady / L},
+                          {"fraction_of_lanes", steady / lanes},
                           {"outputs_match_golden", a.passed && b.passed}});
   }
   hycim::cli::write_json(json, j);
@@ -221,17 +236,22 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 100u));
   bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
 
-  auto* thr = app.add_subcommand("throughput", "Elements per cycle of softmax_unit per mode");
-  std::string thr_config = "bert", thr_json = "reports/throughput_softmax.json", thr_block;
+  auto* thr = app.add_subcommand(
+      "throughput", "Elements per cycle per mode: softmax_unit, or the shared sfln_unit");
+  std::string thr_config = "bert", thr_json, thr_block;
   uint32_t thr_rows = 8;
-  thr->add_option("block", thr_block, "softmax")->required()->check(CLI::IsMember({"softmax"}));
+  thr->add_option("block", thr_block,
+                  "softmax (softmax_unit), layernorm (sfln_unit, LayerNorm modes) or sfln "
+                  "(sfln_unit, all modes)")
+      ->required()
+      ->check(CLI::IsMember({"softmax", "layernorm", "sfln"}));
   thr->add_option("-c,--config", thr_config, "Configuration")
       ->capture_default_str()
       ->check(CLI::IsMember({"ci", "bert"}));
   thr->add_option("--rows", thr_rows, "n: starts of n and 2n rows of the maximum length")
       ->capture_default_str()
       ->check(CLI::Range(1u, 64u));
-  thr->add_option("--json", thr_json, "JSON output file")->capture_default_str();
+  thr->add_option("--json", thr_json, "JSON output file (default reports/throughput_BLOCK.json)");
 
   try {
     app.parse(argc, argv);
@@ -245,12 +265,42 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("config")) return cmd_config(config_name);
 
     if (app.got_subcommand("throughput")) {
-      if (thr_config == "ci") {
-        return cmd_softmax_throughput<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>(
-            thr_config, thr_rows, thr_json);
+      namespace tb = hycim::tb;
+      using hycim::cfg::Bert;
+      using hycim::cfg::Ci;
+      const bool ci = thr_config == "ci";
+      if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);
+      if (thr_block == "softmax") {
+        const std::vector<ThroughputMode> modes = {
+            {0, "forward UQ0.8"}, {1, "forward UQ0.16"}, {2, "backward"}};
+        return ci ? cmd_throughput(thr_block, "softmax_unit", thr_config, Ci::kSoftmaxLanes, modes,
+                                   tb::softmax::throughput<Vsoftmax_unit_ci, Ci::kSoftmaxLanes>,
+                                   thr_rows, thr_json)
+                  : cmd_throughput(thr_block, "softmax_unit", thr_config, Bert::kSoftmaxLanes,
+                                   modes,
+                                   tb::softmax::throughput<Vsoftmax_unit_bert, Bert::kSoftmaxLanes>,
+                                   thr_rows, thr_json);
       }
-      return cmd_softmax_throughput<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>(
-          thr_config, thr_rows, thr_json);
+      // layernorm and sfln run on the shared unit; sfln measures all five modes.
+      std::vector<ThroughputMode> modes = {{3, "layernorm forward"}, {4, "layernorm backward"}};
+      if (thr_block == "sfln") {
+        modes.insert(modes.begin(),
+                     {{0, "softmax fwd UQ0.8"}, {1, "softmax fwd UQ0.16"}, {2, "softmax bwd"}});
+      }
+      auto pick = [](auto sm, auto ln) -> ThroughputFn {
+        return [sm, ln](uint32_t mode, uint32_t rows, ErrorLog& log) {
+          return mode <= 2 ? sm(mode, rows, log) : ln(mode, rows, log);
+        };
+      };
+      return ci ? cmd_throughput(thr_block, "sfln_unit", thr_config, Ci::kSoftmaxLanes, modes,
+                                 pick(tb::softmax::throughput<Vsfln_unit_ci, Ci::kSoftmaxLanes>,
+                                      tb::layernorm::throughput<Vsfln_unit_ci, Ci::kSoftmaxLanes>),
+                                 thr_rows, thr_json)
+                : cmd_throughput(
+                      thr_block, "sfln_unit", thr_config, Bert::kSoftmaxLanes, modes,
+                      pick(tb::softmax::throughput<Vsfln_unit_bert, Bert::kSoftmaxLanes>,
+                           tb::layernorm::throughput<Vsfln_unit_bert, Bert::kSoftmaxLanes>),
+                      thr_rows, thr_json);
     }
 
     if (app.got_subcommand("run")) {
