@@ -66,5 +66,31 @@ TEST_F(SflnUnit, EveryIllegalClassSetsItsBitAndNeverHangs) {
   check_errors(b, rng(), kFeatMax, {6, 7, 0x80000001u});
 }
 
+// The CYCLES register against the row pipeline's timing (docs/blocks/layernorm.md): in the
+// steady state a forward slot is max(B, 11) + 1 cycles (LOAD and OUT take B = ceil(n / lanes)
+// beats, the rsqrt 11 steps) and a backward slot B + 13 (11 rsqrt steps, then the B-beat sweep,
+// one cycle to close it and the boundary). n tokens more cost n slots.
+TEST_F(SflnUnit, CyclesRegisterShowsTheRowPipeline) {
+  SfBench b(harness_options(), log(), rng(), StallProfile::none());
+  for (uint32_t n : {uint32_t{8}, kFeatMax}) {
+    const Params p = random_params(rng(), n);
+    load_params(b, p, rng());
+    const uint32_t beats = (n + kL - 1) / kL;
+    for (uint32_t mode : {kForward, kBackward}) {
+      SCOPED_TRACE(fmt::format("{} features, mode {}", n, mode));
+      uint32_t cycles[2] = {};
+      for (uint32_t k = 0; k < 2; ++k) {
+        std::vector<Token> tokens;
+        for (uint32_t r = 0; r < 4 * (k + 1); ++r) tokens.push_back(random_token(rng(), n));
+        run_tokens(b, mode, p, tokens, 1, 0, rng());
+        cycles[k] = b.apb.read_ok(softmax::kCycles);
+      }
+      const uint32_t slot = mode == kForward ? std::max<uint32_t>(beats, 11) + 1 : beats + 13;
+      EXPECT_EQ(cycles[1] - cycles[0], 4 * slot);
+    }
+  }
+  EXPECT_TRUE(b.sb.finish());
+}
+
 }  // namespace
 }  // namespace hycim::tb
