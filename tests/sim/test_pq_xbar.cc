@@ -1,0 +1,184 @@
+// The behavioral PQ crossbar (sim/include/hycim/sim/pq_xbar.h): with every effect off it is the
+// integer golden model bit for bit; each effect is a switch that changes the outcome; static
+// effects follow the chip seed and dynamic ones the run seed; parameters come from a file.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "hycim/golden/pq.h"
+#include "hycim/sim/pq_xbar.h"
+#include "hycim_test.h"
+#include "pq_stimulus.h"
+
+namespace hycim::sim {
+namespace {
+
+using golden::Tensor;
+using tb::HycimTest;
+
+class PqXbar : public HycimTest {
+ protected:
+  void SetUp() override {
+    HycimTest::SetUp();
+    train = tb::pq::gaussian_tokens(rng(), 512, 64);
+    cb = golden::train_codebook(train, 8, 16, {.seed = seed()});
+    map = golden::map_crossbar(cb, golden::choose_shift(train, spec.in_bits), spec);
+    tokens = tb::pq::gaussian_tokens(rng(), 200, 64);
+  }
+  std::vector<uint8_t> levels(size_t t) const {
+    return golden::input_levels(std::span<const int8_t>(&tokens.data()[t * 64], 64), map.shift,
+                                spec);
+  }
+  golden::XbarSpec spec;
+  Tensor<int8_t> train, tokens;
+  golden::Codebook cb;
+  golden::XbarMap map;
+};
+
+TEST_F(PqXbar, AllEffectsOffIsTheIntegerGolden) {
+  for (uint32_t tf : {16u, 128u, 700u}) {
+    AnalogParams p;
+    p.ticks_full = tf;
+    p.chip_seed = seed();
+    p.run_seed = seed() + 1;
+    ASSERT_TRUE(p.ideal());
+    PqCrossbar xb(map, p);
+    EXPECT_EQ(xb.charge(), golden::default_charge(map, tf));
+    for (size_t t = 0; t < tokens.dim(0); ++t) {
+      const auto u = levels(t);
+      const auto e = xb.eval(u);
+      const auto cur = golden::ideal_currents(map, u);
+      const auto tk = golden::ideal_ticks(cur, xb.charge(), spec.tick_width);
+      for (size_t c = 0; c < cur.size(); ++c) {
+        ASSERT_EQ(e.current[c], static_cast<double>(cur[c])) << "token " << t << " col " << c;
+      }
+      ASSERT_EQ(e.tick, tk) << "token " << t << " ticks_full " << tf;
+    }
+  }
+}
+
+TEST_F(PqXbar, StaticEffectsFollowTheChipSeedAndDynamicOnesTheRunSeed) {
+  AnalogParams st;
+  st.prog_sigma = 0.05;
+  st.stuck_off_rate = 0.01;
+  st.comp_offset_sigma = 0.02;
+  st.chip_seed = seed();
+  PqCrossbar a(map, st), b(map, st);
+  AnalogParams st2 = st;
+  st2.chip_seed = seed() + 7;
+  PqCrossbar c(map, st2);
+  size_t diff_chip = 0;
+  for (size_t t = 0; t < 50; ++t) {
+    const auto u = levels(t);
+    const auto ea = a.eval(u);
+    EXPECT_EQ(ea.tick, b.eval(u).tick);  // same chip: same answer
+    EXPECT_EQ(ea.tick, a.eval(u).tick);  // no dynamic effect: repeatable
+    diff_chip += ea.tick != c.eval(u).tick;
+  }
+  EXPECT_GT(diff_chip, 25u);
+  AnalogParams dy;
+  dy.read_sigma = 0.01;
+  dy.comp_jitter = 0.5;
+  dy.run_seed = seed();
+  PqCrossbar d(map, dy), e(map, dy);
+  size_t repeat_diff = 0;
+  for (size_t t = 0; t < 50; ++t) {
+    const auto u = levels(t);
+    const auto t1 = d.eval(u).tick;
+    EXPECT_EQ(t1, e.eval(u).tick);   // same run seed: the same sequence
+    const auto t2 = d.eval(u).tick;  // the next draw differs
+    EXPECT_EQ(t2, e.eval(u).tick);
+    repeat_diff += t1 != t2;
+  }
+  EXPECT_GT(repeat_diff, 25u);
+}
+
+TEST_F(PqXbar, EveryEffectIsASwitchThatChangesTheTicks) {
+  const char* effects[][2] = {
+      {"g_off", "0.4"},          {"prog_sigma", "0.05"},
+      {"read_sigma", "0.01"},    {"comp_offset_sigma", "0.05"},
+      {"comp_jitter", "1.0"},    {"ir_drop", "0.1"},
+      {"stuck_on_rate", "0.02"}, {"stuck_off_rate", "0.02"},
+      {"drift_nu", "0.05"},
+  };
+  PqCrossbar ideal(map, AnalogParams{});
+  for (const auto& kv : effects) {
+    AnalogParams p;
+    p.set(kv[0], kv[1]);
+    if (std::string(kv[0]) == "drift_nu") {
+      p.set("drift_nu_sigma", "0.02");
+      p.set("drift_t", "1000");
+    }
+    EXPECT_FALSE(p.ideal()) << kv[0];
+    PqCrossbar xb(map, p);
+    size_t changed = 0;
+    for (size_t t = 0; t < 50; ++t) {
+      const auto u = levels(t);
+      changed += xb.eval(u).tick != ideal.eval(u).tick;
+    }
+    EXPECT_GT(changed, 0u) << kv[0] << " = " << kv[1] << " changed nothing";
+    fmt::print("{:<18} = {:<5}: ticks differ from ideal for {} of 50 tokens\n", kv[0], kv[1],
+               changed);
+  }
+}
+
+TEST_F(PqXbar, ParametersComeFromAFileAndBadOnesAreErrors) {
+  const auto path = std::filesystem::temp_directory_path() / (file_stem() + ".cfg");
+  {
+    std::ofstream f(path);
+    f << "# a chip after a day\nprog_sigma = 0.03\n  read_sigma=0.005  # per read\n\n"
+         "drift_nu = 0.01\ndrift_t = 86400\nticks_full = 256\nchip_seed = 0x10\n";
+  }
+  const auto p = AnalogParams::from_file(path.string());
+  EXPECT_DOUBLE_EQ(p.prog_sigma, 0.03);
+  EXPECT_DOUBLE_EQ(p.read_sigma, 0.005);
+  EXPECT_DOUBLE_EQ(p.drift_t, 86400);
+  EXPECT_EQ(p.ticks_full, 256u);
+  EXPECT_EQ(p.chip_seed, 16u);
+  EXPECT_EQ(p.describe(),
+            "prog_sigma=0.03 read_sigma=0.005 drift_nu=0.01 drift_t=86400 ticks_full=256");
+  const std::pair<const char*, const char*> bad[] = {
+      {"prog_sigmaa = 0.1\n", "unknown"},      {"prog_sigma 0.1\n", "expected"},
+      {"read_sigma = -1\n", "negative"},       {"stuck_on_rate = 2\n", "rate"},
+      {"drift_t = 0.5\n", "drift_t"},          {"ticks_full = 0\n", "ticks_full"},
+      {"prog_sigma = 0.1x\n", "not a number"},
+  };
+  for (const auto& [text, why] : bad) {
+    {
+      std::ofstream f(path);
+      f << text;
+    }
+    try {
+      AnalogParams::from_file(path.string());
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(":1:"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove(path);
+  EXPECT_THROW(AnalogParams::from_file("/nonexistent/analog.cfg"), Error);
+}
+
+TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
+  PqCrossbar xb(map, AnalogParams{});
+  double with = 0, without = 0;
+  for (size_t t = 0; t < 100; ++t) {
+    const auto e = xb.eval(levels(t));
+    const auto r = golden::wta(e.tick, 8, 16, spec.tick_limit());
+    std::vector<uint32_t> stop(8), none(8, 0);
+    for (int g = 0; g < 8; ++g) stop[g] = r.win_tick[g] + 1u;  // grp_stop one cycle after lock
+    const double a = xb.race_charge(stop, spec.tick_limit());
+    const double b = xb.race_charge(none, spec.tick_limit());
+    ASSERT_LE(a, b);
+    with += a;
+    without += b;
+  }
+  fmt::print("race charge with early stop / without: {:.3f}\n", with / without);
+  EXPECT_LT(with, without);
+}
+
+}  // namespace
+}  // namespace hycim::sim
