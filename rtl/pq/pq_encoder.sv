@@ -237,18 +237,20 @@ module pq_encoder #(
   logic [IdxW-1:0]        race_idx_q, out_idx_q;
   logic                   in_hs, out_hs, eval, wta_done, res_move, in_expect_last;
 
+  localparam logic signed [9:0] LvlMax = 10'sd1 <<< (InBits - 1);  // offset a = 2^(InBits-1)
   for (genvar r = 0; r < Dim; r++) begin : gen_lvl
     logic signed [9:0] xs, rnd, shifted;
     assign xs      = 10'(signed'(in_data_i[8*r +: 8]));
     assign rnd     = (shift_q[2:0] == 3'd0) ? 10'sd0 : (10'sd1 <<< (shift_q[2:0] - 3'd1));
     assign shifted = (xs + rnd) >>> shift_q[2:0];
+    // u = sat(shifted, InBits) + a, in 0 .. 2^InBits - 1
     always_comb begin
-      if (shifted > 10'sd0 + 10'((1 << (InBits - 1)) - 1)) begin
+      if (shifted >= LvlMax) begin
         tok_lvl[InBits*r +: InBits] = '1;
-      end else if (shifted < -10'sd0 - 10'(1 << (InBits - 1))) begin
+      end else if (shifted < -LvlMax) begin
         tok_lvl[InBits*r +: InBits] = '0;
       end else begin
-        tok_lvl[InBits*r +: InBits] = InBits'(shifted + 10'(1 << (InBits - 1)));
+        tok_lvl[InBits*r +: InBits] = InBits'(shifted + LvlMax);
       end
     end
   end
@@ -431,7 +433,7 @@ module pq_encoder #(
   assign out_idx_o   = out_idx_q;
   assign xb_sel_o    = sel_q[0];
   assign xb_eval_o   = eval;
-  assign xb_level_o  = drv_lvl_q;
+  assign xb_level_o  = eval ? tok_lvl_q : drv_lvl_q;  // valid from the eval cycle on
   assign xb_tick_o   = wta_tick;
   assign done_o      = done_q;
 
@@ -440,6 +442,17 @@ module pq_encoder #(
   assign unused_bits = ^{sel_q[31:1], shift_q[31:3], t_max_q[31:TickWidth],
                          groups_q[31:GroupsW], code_addr_q[31:17], code_addr_q[15:IdxW],
                          reg_re, reg_addr[1:0]};
+
+`ifndef SYNTHESIS
+  // Simulation only, never read by the design: the analog model's sense-node voltage per column
+  // (1.0 = precharged, 0.0 = the comparator threshold), written by the testbench every cycle so
+  // that the discharge ramps sit in the same waveform as the RTL, time-aligned.
+  /* verilator lint_off UNDRIVEN */
+  /* verilator lint_off UNUSEDSIGNAL */
+  real ana_vsense [NumCols] /*verilator public_flat_rw*/;
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_on UNDRIVEN */
+`endif
 
   `HYCIM_ASSERT_INIT(DimSplits, Dim % NumGroups == 0, "Dim must be a multiple of NumGroups")
   `HYCIM_ASSERT_INIT(InBitsRange, InBits >= 2 && InBits <= 8, "InBits must be 2..8")
@@ -452,7 +465,7 @@ module pq_encoder #(
   `HYCIM_ASSERT(OutNeverAheadOfIn, count_out_q <= count_in_q)
   `HYCIM_ASSERT(DoneNotBusy, done_q |-> !busy_q)
   // The row levels hold for the whole race, and a race starts only when the WTA is idle.
-  `HYCIM_ASSERT(LevelsHeldInRace, (race_q && !eval && $past(race_q)) |-> $stable(xb_level_o))
+  `HYCIM_ASSERT(LevelsHeldInRace, (race_q && $past(race_q)) |-> $stable(xb_level_o))
   `HYCIM_ASSERT(EvalOnlyWhenIdle, eval |-> !wta_busy)
   `HYCIM_ASSERT(ResultOnlyAfterRace, res_v_q |-> (race_q && !wta_busy))
   `HYCIM_COVER(CoverOutBackPressure, out_valid_o && !out_ready_i && res_v_q)

@@ -1,0 +1,212 @@
+// pq_encoder (ci) with the behavioral crossbar answering its fire lines: random runs under every
+// stall profile against golden::wta fed with the model's ticks (and, with an ideal model, against
+// the golden chain from the tokens alone), a non-ideal chip, directed races (ties, every column in
+// one tick, nothing firing, timeouts, fewer groups), and every illegal-configuration class.
+#include "Vpq_encoder_ci.h"
+#include "Vpq_encoder_ci___024root.h"
+#include "hycim_configs.h"
+#include "hycim_test.h"
+#include "pq_scenario.h"
+
+namespace hycim::tb {
+namespace {
+
+using Dut = Vpq_encoder_ci;
+using namespace hycim::tb::pq;
+constexpr uint32_t kSeqMax = cfg::Ci::kSeqLenMax;
+
+golden::XbarSpec ci_spec() {
+  golden::XbarSpec s;
+  s.groups = cfg::Ci::kWtaGroups;
+  s.cols_per_group = cfg::Ci::kWtaColsPerGroup;
+  s.sub_dim = cfg::Ci::kHeadDim / cfg::Ci::kWtaGroups;
+  s.in_bits = cfg::Ci::kXbarInBits;
+  s.tick_width = cfg::Ci::kWtaTickWidth;
+  return s;
+}
+
+class PqEncoder : public HycimTestP<StallProfile> {};
+
+TEST_P(PqEncoder, RandomRunsMatchGoldenWithAnIdealCrossbar) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.stall = GetParam();
+  o.runs = 8;
+  o.name = file_stem();
+  o.trace = TraceOptions::from_env(o.name);
+  PqOptions po;
+  const auto r = run<Dut>(o, po, ci_spec(), kSeqMax, log());
+  EXPECT_TRUE(r.base.passed);
+  ASSERT_EQ(r.base.tensors.size(), 3u);
+  EXPECT_EQ(r.base.tensors[0].compared, r.tokens);
+  EXPECT_EQ(r.base.tensors[0].mismatches, 0u);
+  EXPECT_EQ(r.base.tensors[2].compared, r.tokens);  // the chain from the tokens alone
+  EXPECT_EQ(r.races, r.tokens);
+  EXPECT_LE(r.charge_early, r.charge_none);
+  fmt::print("{} tokens, {} codes; ties {}, timeouts {}; race ticks {}, busy cycles {}\n", r.tokens,
+             r.codes, r.ties, r.timeouts, r.race_ticks, r.busy_cycles);
+}
+
+TEST_P(PqEncoder, RandomRunsMatchGoldenWithANonIdealChip) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.stall = GetParam();
+  o.runs = 4;
+  o.name = file_stem();
+  PqOptions po;
+  po.analog.prog_sigma = 0.03;
+  po.analog.read_sigma = 0.002;
+  po.analog.comp_jitter = 0.5;
+  po.analog.stuck_off_rate = 0.005;
+  po.analog.chip_seed = seed();
+  po.analog.run_seed = seed() + 1;
+  const auto r = run<Dut>(o, po, ci_spec(), kSeqMax, log());
+  EXPECT_TRUE(r.base.passed);
+  EXPECT_EQ(r.base.tensors[0].compared, r.tokens);
+  EXPECT_EQ(r.base.tensors[0].mismatches, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stall, PqEncoder,
+                         ::testing::Values(StallProfile::none(), StallProfile::random(),
+                                           StallProfile::heavy()),
+                         [](const auto& p) { return p.param.name; });
+
+class PqEncoderDirected : public HycimTest {
+ protected:
+  // Runs one start with forced ticks per token; returns the beats.
+  std::vector<CodeBeat> race(const RunConfig& c, const std::vector<std::vector<uint32_t>>& ticks,
+                             uint64_t* cycles = nullptr) {
+    PqBench<Dut> b(harness_options(), log(), rng(), StallProfile::random(), ci_spec());
+    std::vector<std::vector<int8_t>> toks(ticks.size(), std::vector<int8_t>(64, 0));
+    for (auto& t : toks) {
+      for (auto& v : t) v = static_cast<int8_t>(rng().uniform_int(-128, 127));
+    }
+    Scoreboard<CodeBeat> sb("pq.directed", log());
+    b.xb.on_race = [&](const auto& r, uint32_t idx) {
+      sb.expect(beat_of(r.expect, idx, idx + 1 == c.num_tok));
+    };
+    b.on_beat = [&](const CodeBeat& beat) { sb.observe(beat); };
+    for (const auto& t : ticks) b.xb.force(t);
+    b.xb.begin_run(c, toks);
+    b.configure(c);
+    b.apb.write_ok(kCtrl, 1);
+    b.send(toks);
+    EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 20000, "DONE"));
+    b.xb.finish();
+    EXPECT_TRUE(sb.finish());
+    EXPECT_EQ(b.apb.read_ok(kErr), 0u);
+    if (cycles) *cycles = b.apb.read_ok(kCycles);
+    return b.got;
+  }
+};
+
+TEST_F(PqEncoderDirected, TiesEveryColumnAtOnceNothingFiringAndTimeouts) {
+  const RunConfig c{.num_tok = 5, .sel = 1, .shift = 4, .t_max = 50, .groups = 8};
+  std::vector<std::vector<uint32_t>> t(5, std::vector<uint32_t>(128, 40));
+  // Token 0: group g's columns 3 and 9 fire together at tick 10 + g.
+  for (int g = 0; g < 8; ++g) t[0][g * 16 + 3] = t[0][g * 16 + 9] = 10 + g;
+  // Token 1: every column of every group fires in tick 1.
+  t[1].assign(128, 1);
+  // Token 2: no column fires before t_max: every group times out at 50.
+  t[2].assign(128, 1023);
+  // Token 3: a single winner per group at column 15 - g, tick 50 (exactly t_max).
+  t[3].assign(128, 51);
+  for (int g = 0; g < 8; ++g) t[3][g * 16 + 15 - g] = 50;
+  // Token 4: mixed: group 0 times out, the others lock on column 0 at tick 2.
+  for (int g = 0; g < 8; ++g) t[4][g * 16] = g == 0 ? 60 : 2;
+  for (int c2 = 0; c2 < 16; ++c2) t[4][c2] = 60;
+  const auto got = race(c, t);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0].code, 0x33333333u);
+  EXPECT_EQ(got[0].tie, 0xffu);
+  EXPECT_EQ(got[0].ticks[7], 17);
+  EXPECT_EQ(got[1].code, 0u);
+  EXPECT_EQ(got[1].tie, 0xffu);
+  EXPECT_EQ(got[1].ticks[0], 1);
+  EXPECT_EQ(got[2].timeout, 0xffu);
+  EXPECT_EQ(got[2].code, 0u);
+  EXPECT_EQ(got[2].ticks[3], 50);
+  EXPECT_EQ(got[3].code, 0x89abcdefu);
+  EXPECT_EQ(got[3].tie | got[3].timeout, 0u);
+  EXPECT_EQ(got[4].timeout, 0x01u);
+  EXPECT_TRUE(got[4].last);
+}
+
+TEST_F(PqEncoderDirected, FewerGroupsAndTheShortestRaces) {
+  const RunConfig c{.num_tok = 3, .sel = 0, .shift = 2, .t_max = 1, .groups = 3};
+  std::vector<std::vector<uint32_t>> t(3, std::vector<uint32_t>(128, 1));
+  t[1].assign(128, 2);  // nothing by t_max = 1: groups 0..2 time out, 3..7 are inactive
+  uint64_t cycles = 0;
+  const auto got = race(c, t, &cycles);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].tie, 0x07u);
+  EXPECT_EQ(got[1].timeout, 0x07u);
+  EXPECT_EQ(got[0].ticks[5], 0);  // inactive
+  fmt::print("3 one-tick races took {} busy cycles\n", cycles);
+}
+
+TEST_F(PqEncoderDirected, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
+  PqBench<Dut> b(harness_options(), log(), rng(), StallProfile::none(), ci_spec());
+  // A legal run first, so that counters hold something.
+  const RunConfig good{.num_tok = 2, .sel = 0, .shift = 4, .t_max = 100, .groups = 8};
+  std::vector<std::vector<int8_t>> toks(2, std::vector<int8_t>(64, 5));
+  b.xb.force(std::vector<uint32_t>(128, 7));
+  b.xb.force(std::vector<uint32_t>(128, 9));
+  b.xb.begin_run(good, toks);
+  b.configure(good);
+  b.apb.write_ok(kCtrl, 1);
+  b.send(toks);
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 2000, "legal run"));
+  b.xb.finish();
+  const uint32_t cycles = b.apb.read_ok(kCycles);
+  struct Case {
+    const char* name;
+    RunConfig c;
+    uint32_t err;
+  };
+  const Case cases[] = {
+      {"zero groups", {.num_tok = 2, .groups = 0}, kErrGroupsZero},
+      {"groups over NG", {.num_tok = 2, .groups = 9}, kErrGroupsTooBig},
+      {"t_max 0", {.num_tok = 2, .t_max = 0}, kErrTmaxZero},
+      {"t_max 1024", {.num_tok = 2, .t_max = 1024}, kErrTmaxTooBig},
+      {"no tokens", {.num_tok = 0}, kErrTokZero},
+      {"tokens over SeqLenMax", {.num_tok = kSeqMax + 1}, kErrTokTooBig},
+      {"shift 8", {.num_tok = 2, .shift = 8}, kErrShiftTooBig},
+      {"sel 2", {.num_tok = 2, .sel = 2}, kErrSelBad},
+      {"everything",
+       {.num_tok = 0xffffffffu, .sel = 5, .shift = 99, .t_max = 0, .groups = 0},
+       kErrTokTooBig | kErrSelBad | kErrShiftTooBig | kErrTmaxZero | kErrGroupsZero},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    b.configure(k.c);
+    b.apb.write_ok(kCtrl, 1);
+    EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 4, "DONE after ERR"));
+    EXPECT_EQ(b.apb.read_ok(kErr), k.err);
+    EXPECT_EQ(b.apb.read_ok(kStatus), 2u);  // done, not busy
+    EXPECT_EQ(b.apb.read_ok(kCycles), cycles);
+    EXPECT_EQ(b.apb.read_ok(kCountOut), 2u);
+    EXPECT_EQ(b.h.dut().in_ready_o, 0);
+  }
+  // A start while busy, and a token stream with the wrong last flag.
+  b.configure(good);
+  b.xb.force(std::vector<uint32_t>(128, 30));
+  b.xb.force(std::vector<uint32_t>(128, 30));
+  b.xb.begin_run(good, toks);
+  b.apb.write_ok(kCtrl, 1);
+  b.apb.write_ok(kCtrl, 1);
+  b.src.push({toks[0], true});  // last on the first of two
+  b.src.push({toks[1], true});
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 2000, "run with bad last"));
+  b.xb.finish();
+  EXPECT_EQ(b.apb.read_ok(kErr), kErrStartBusy | kErrLastMismatch);
+  EXPECT_EQ(b.apb.read_ok(kCountOut), 2u);
+  // Registers refuse writes while busy; unknown addresses answer pslverr.
+  EXPECT_TRUE(b.apb.write(0x400, 1));
+  uint32_t v = 0;
+  EXPECT_TRUE(b.apb.read(0x400, &v));
+  EXPECT_EQ(b.apb.read_ok(kBuild), (10u << 24) | (16u << 16) | (8u << 8) | 4u);
+}
+
+}  // namespace
+}  // namespace hycim::tb
