@@ -355,6 +355,7 @@ struct PqReport {
   uint64_t tokens = 0, codes = 0, races = 0, race_ticks = 0, busy_cycles = 0;
   uint64_t agree_float = 0, agree_ideal = 0, ties = 0, timeouts = 0;
   double charge_early = 0, charge_none = 0;
+  std::vector<uint32_t> code_words;  // every beat's codes, in output order
 };
 
 // Random runs: each start picks SEL, NUM_TOK, GROUPS and T_MAX at random and sends fresh
@@ -400,6 +401,7 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
     };
     b.on_beat = [&](const CodeBeat& beat) {
       sb.observe(beat);
+      pr.code_words.push_back(beat.code);
       if (ideal) sb_ideal.observe(beat.code);
       if (beat.idx < toks.size()) {
         for (uint32_t g = 0; g < cfg.groups; ++g) {
