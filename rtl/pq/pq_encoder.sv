@@ -444,12 +444,21 @@ module pq_encoder #(
                          reg_re, reg_addr[1:0]};
 
 `ifndef SYNTHESIS
-  // Simulation only, never read by the design: the analog model's sense-node voltage per column
-  // (1.0 = precharged, 0.0 = the comparator threshold), written by the testbench every cycle so
-  // that the discharge ramps sit in the same waveform as the RTL, time-aligned.
+  // Simulation only, never read by the design: per group, the sense-node voltage of its leading
+  // column (1.0 = precharged, 0.0 = the comparator threshold), written by the testbench's analog
+  // model every cycle so that the discharge ramps sit in the same waveform as the RTL,
+  // time-aligned (scalars: Verilator 5.006 does not trace unpacked arrays of real). Eight, the
+  // largest NumGroups; groups beyond NumGroups stay at 0.
   /* verilator lint_off UNDRIVEN */
   /* verilator lint_off UNUSEDSIGNAL */
-  real ana_vsense [NumCols] /*verilator public_flat_rw*/;
+  real ana_vsense_g0 /*verilator public_flat_rw*/;
+  real ana_vsense_g1 /*verilator public_flat_rw*/;
+  real ana_vsense_g2 /*verilator public_flat_rw*/;
+  real ana_vsense_g3 /*verilator public_flat_rw*/;
+  real ana_vsense_g4 /*verilator public_flat_rw*/;
+  real ana_vsense_g5 /*verilator public_flat_rw*/;
+  real ana_vsense_g6 /*verilator public_flat_rw*/;
+  real ana_vsense_g7 /*verilator public_flat_rw*/;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_on UNDRIVEN */
 `endif

@@ -127,13 +127,22 @@ class XbarResponder : public ClockPlugin {
       set_word(d.fire_i, w, v);
     }
     if (h_.tracing()) {
-      for (int c = 0; c < ncols; ++c) {
-        const int g = c / spec_.cols_per_group;
+      auto* root = d.rootp;
+      double* probe[8] = {
+          &root->pq_encoder__DOT__ana_vsense_g0, &root->pq_encoder__DOT__ana_vsense_g1,
+          &root->pq_encoder__DOT__ana_vsense_g2, &root->pq_encoder__DOT__ana_vsense_g3,
+          &root->pq_encoder__DOT__ana_vsense_g4, &root->pq_encoder__DOT__ana_vsense_g5,
+          &root->pq_encoder__DOT__ana_vsense_g6, &root->pq_encoder__DOT__ana_vsense_g7};
+      for (int g = 0; g < spec_.groups && g < 8; ++g) {
+        // The group's sense nodes discharge until grp_stop; the leading one is the lowest.
         const double kk =
             stop_[g] ? std::min<double>(static_cast<double>(k), stop_[g]) : static_cast<double>(k);
-        const double te = race_.t_exact[c];
-        d.rootp->pq_encoder__DOT__ana_vsense[c] =
-            std::isfinite(te) ? std::max(0.0, 1.0 - kk / te) : 1.0;
+        double v = 1.0;
+        for (int c = g * spec_.cols_per_group; c < (g + 1) * spec_.cols_per_group; ++c) {
+          const double te = race_.t_exact[c];
+          if (std::isfinite(te) && te > 0) v = std::min(v, std::max(0.0, 1.0 - kk / te));
+        }
+        *probe[g] = v;
       }
     }
   }
