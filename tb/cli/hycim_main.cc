@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "Vpq_encoder_ci.h"
+#include "Vpq_encoder_ci___024root.h"
 #include "Vrequant_top_bert.h"
 #include "Vrequant_top_ci.h"
 #include "Vsfln_unit_bert.h"
@@ -26,12 +28,10 @@
 #include "hycim/golden/check.h"
 #include "hycim_configs.h"
 #include "layernorm_scenario.h"
+#include "pq_scenario.h"
 #include "report.h"
 #include "requant_scenario.h"
 #include "softmax_scenario.h"
-#include "pq_scenario.h"
-#include "Vpq_encoder_ci.h"
-#include "Vpq_encoder_ci___024root.h"
 
 namespace {
 
@@ -69,7 +69,7 @@ ScenarioReport run_pq_ci(const ScenarioOptions& o, ErrorLog& log) {
   hycim::tb::pq::PqOptions po;
   po.analog = g_analog;
   const auto r = hycim::tb::pq::run<Vpq_encoder_ci>(o, po, pq_spec<hycim::cfg::Ci>(),
-                                                     hycim::cfg::Ci::kSeqLenMax, log);
+                                                    hycim::cfg::Ci::kSeqLenMax, log);
   fmt::print(
       "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
       "{:.1f} race ticks per token; codes equal to the float nearest centroid {:.2f} %; race "
@@ -472,27 +472,45 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
     std::function<void(AnalogParams&, double)> set;
   };
   const std::vector<Sweep> sweeps = {
-      {"prog_sigma", "relative sigma", {0.005, 0.01, 0.02, 0.05, 0.1},
+      {"prog_sigma",
+       "relative sigma",
+       {0.005, 0.01, 0.02, 0.05, 0.1},
        [](AnalogParams& p, double v) { p.prog_sigma = v; }},
-      {"read_sigma", "relative sigma", {0.0002, 0.0005, 0.001, 0.002, 0.005},
+      {"read_sigma",
+       "relative sigma",
+       {0.0002, 0.0005, 0.001, 0.002, 0.005},
        [](AnalogParams& p, double v) { p.read_sigma = v; }},
-      {"comp_offset_sigma", "relative sigma", {0.005, 0.01, 0.02, 0.05, 0.1},
+      {"comp_offset_sigma",
+       "relative sigma",
+       {0.005, 0.01, 0.02, 0.05, 0.1},
        [](AnalogParams& p, double v) { p.comp_offset_sigma = v; }},
-      {"comp_jitter", "ticks sigma", {0.25, 0.5, 1, 2, 4},
+      {"comp_jitter",
+       "ticks sigma",
+       {0.25, 0.5, 1, 2, 4},
        [](AnalogParams& p, double v) { p.comp_jitter = v; }},
-      {"stuck_rate", "on + off rate, each", {0.0005, 0.001, 0.002, 0.005, 0.01},
+      {"stuck_rate",
+       "on + off rate, each",
+       {0.0005, 0.001, 0.002, 0.005, 0.01},
        [](AnalogParams& p, double v) { p.stuck_on_rate = p.stuck_off_rate = v; }},
-      {"drift_t", "t/t0 at nu 0.05, sigma 0.02", {10, 100, 1e3, 1e4, 1e6},
+      {"drift_t",
+       "t/t0 at nu 0.05, sigma 0.02",
+       {10, 100, 1e3, 1e4, 1e6},
        [](AnalogParams& p, double v) {
          p.drift_nu = 0.05;
          p.drift_nu_sigma = 0.02;
          p.drift_t = v;
        }},
-      {"ir_drop", "far-corner attenuation", {0.01, 0.02, 0.05, 0.1, 0.2},
+      {"ir_drop",
+       "far-corner attenuation",
+       {0.01, 0.02, 0.05, 0.1, 0.2},
        [](AnalogParams& p, double v) { p.ir_drop = v; }},
-      {"g_off", "off conductance, level steps", {0.1, 0.4, 1.0},
+      {"g_off",
+       "off conductance, level steps",
+       {0.1, 0.4, 1.0},
        [](AnalogParams& p, double v) { p.g_off = v; }},
-      {"ticks_full", "WTA ticks of a score-0 column", {8, 16, 32, 64, 128, 256, 512},
+      {"ticks_full",
+       "WTA ticks of a score-0 column",
+       {8, 16, 32, 64, 128, 256, 512},
        [](AnalogParams& p, double v) { p.ticks_full = static_cast<uint32_t>(v); }},
   };
   ScenarioOptions o;
@@ -512,9 +530,10 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
     if (!r.base.passed) throw hycim::Error("the RTL disagreed with the golden model; no study");
     return r;
   };
-  fmt::print("hycim pq-study: {} token encodings per point (Gaussian sigma {} INT8 LSB), ci "
-             "build, chip seed 1, run seed 1\n",
-             runs * kSeq, pq::kDefaultSigma);
+  fmt::print(
+      "hycim pq-study: {} token encodings per point (Gaussian sigma {} INT8 LSB), ci "
+      "build, chip seed 1, run seed 1\n",
+      runs * kSeq, pq::kDefaultSigma);
   const auto ideal = run_one(AnalogParams{});
   const double ideal_float = 100.0 * ideal.agree_float / ideal.codes;
   fmt::print("  ideal chip: codes equal to the float nearest centroid {:.2f} %\n", ideal_float);
@@ -538,10 +557,10 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
       p.cycles_per_token = static_cast<double>(r.busy_cycles) / r.tokens;
       p.ties = 100.0 * r.ties / std::max<uint64_t>(r.codes, 1);
       p.timeouts = 100.0 * r.timeouts / std::max<uint64_t>(r.codes, 1);
-      fmt::print("  {:<18} {:>9g}: vs ideal chip {:6.2f} %, vs float NC {:6.2f} %, ties {:5.2f} %, "
-                 "{:6.1f} cycles/token, charge early/none {:.3f}\n",
-                 sw.effect, v, p.agree_ideal, p.agree_float, p.ties, p.cycles_per_token,
-                 p.charge_ratio);
+      fmt::print(
+          "  {:<18} {:>9g}: vs ideal chip {:6.2f} %, vs float NC {:6.2f} %, ties {:5.2f} %, "
+          "{:6.1f} cycles/token, charge early/none {:.3f}\n",
+          sw.effect, v, p.agree_ideal, p.agree_float, p.ties, p.cycles_per_token, p.charge_ratio);
       pts.push_back(p);
     }
   }
@@ -550,7 +569,8 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
       "# PQ code agreement vs analog non-idealities\n\n`hycim pq-study --tokens {}`: {} token "
       "encodings per point through the ci pq_encoder RTL, Gaussian tokens (sigma {} LSB), one "
       "effect at a time. Ideal chip: {:.2f} % of codes equal the float nearest centroid.\n\n"
-      "| effect | level | vs ideal chip % | vs float NC % | ties % | cycles/token | charge early/none |\n"
+      "| effect | level | vs ideal chip % | vs float NC % | ties % | cycles/token | charge "
+      "early/none |\n"
       "|---|---|---|---|---|---|---|\n",
       tokens, runs * kSeq, pq::kDefaultSigma, ideal_float);
   for (const auto& p : pts) {
@@ -558,8 +578,9 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
                       p.level, p.agree_ideal, p.agree_float, p.ties, p.cycles_per_token,
                       p.charge_ratio);
   }
-  md += "\n## Largest level tested with agreement (vs the ideal chip) above each threshold\n\n"
-        "| effect | > 99 % | > 95 % | > 90 % |\n|---|---|---|---|\n";
+  md +=
+      "\n## Largest level tested with agreement (vs the ideal chip) above each threshold\n\n"
+      "| effect | > 99 % | > 95 % | > 90 % |\n|---|---|---|---|\n";
   nlohmann::json thr = nlohmann::json::object();
   for (const auto& sw : sweeps) {
     if (sw.effect == "ticks_full") continue;
@@ -570,7 +591,8 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
         if (p.effect == sw.effect && p.agree_ideal > t) best = std::max(best, p.level);
       }
       row += best < 0 ? " below the smallest level |" : fmt::format(" {:g} |", best);
-      thr[sw.effect][fmt::format("{:g}", t)] = best < 0 ? nlohmann::json(nullptr) : nlohmann::json(best);
+      thr[sw.effect][fmt::format("{:g}", t)] =
+          best < 0 ? nlohmann::json(nullptr) : nlohmann::json(best);
     }
     md += row + "\n";
   }
@@ -581,9 +603,12 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
   j["ideal_agree_float_pct"] = ideal_float;
   j["thresholds"] = thr;
   for (const auto& p : pts) {
-    j["points"].push_back({{"effect", p.effect}, {"level", p.level},
-                           {"agree_ideal_pct", p.agree_ideal}, {"agree_float_pct", p.agree_float},
-                           {"ties_pct", p.ties}, {"timeouts_pct", p.timeouts},
+    j["points"].push_back({{"effect", p.effect},
+                           {"level", p.level},
+                           {"agree_ideal_pct", p.agree_ideal},
+                           {"agree_float_pct", p.agree_float},
+                           {"ties_pct", p.ties},
+                           {"timeouts_pct", p.timeouts},
                            {"cycles_per_token", p.cycles_per_token},
                            {"charge_early_over_none", p.charge_ratio}});
   }
