@@ -50,25 +50,13 @@ struct Scenario {
   std::map<std::string, Build> by_config;
 };
 
-// The crossbar geometry of a configuration.
-template <class C>
-hycim::golden::XbarSpec pq_spec() {
-  hycim::golden::XbarSpec s;
-  s.groups = C::kWtaGroups;
-  s.cols_per_group = C::kWtaColsPerGroup;
-  s.sub_dim = C::kHeadDim / C::kWtaGroups;
-  s.in_bits = C::kXbarInBits;
-  s.tick_width = C::kWtaTickWidth;
-  return s;
-}
-
 // `hycim run pq --analog FILE` sets the crossbar model's effects.
 hycim::sim::AnalogParams g_analog;
 
 ScenarioReport run_pq_ci(const ScenarioOptions& o, ErrorLog& log) {
   hycim::tb::pq::PqOptions po;
   po.analog = g_analog;
-  const auto r = hycim::tb::pq::run<Vpq_encoder_ci>(o, po, pq_spec<hycim::cfg::Ci>(),
+  const auto r = hycim::tb::pq::run<Vpq_encoder_ci>(o, po, hycim::tb::pq::spec_of<hycim::cfg::Ci>(),
                                                     hycim::cfg::Ci::kSeqLenMax, log);
   fmt::print(
       "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
@@ -522,7 +510,7 @@ int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::strin
   pq::PqOptions po;
   po.small_tmax = false;
   po.random_groups = false;
-  const auto spec = pq_spec<hycim::cfg::Ci>();
+  const auto spec = hycim::tb::pq::spec_of<hycim::cfg::Ci>();
   auto run_one = [&](const AnalogParams& a) {
     po.analog = a;
     ErrorLog log = printing_log();

@@ -73,6 +73,18 @@ inline bool wide_bit(const W& w, unsigned i) {
   }
 }
 
+// The crossbar geometry of a configuration (a cfg::Ci / cfg::Bert constants struct).
+template <class C>
+golden::XbarSpec spec_of() {
+  golden::XbarSpec s;
+  s.groups = C::kWtaGroups;
+  s.cols_per_group = C::kWtaColsPerGroup;
+  s.sub_dim = C::kHeadDim / C::kWtaGroups;
+  s.in_bits = C::kXbarInBits;
+  s.tick_width = C::kWtaTickWidth;
+  return s;
+}
+
 struct TokBeat {
   std::vector<int8_t> x;
   bool last = false;

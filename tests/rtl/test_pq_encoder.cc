@@ -15,15 +15,7 @@ using Dut = Vpq_encoder_ci;
 using namespace hycim::tb::pq;
 constexpr uint32_t kSeqMax = cfg::Ci::kSeqLenMax;
 
-golden::XbarSpec ci_spec() {
-  golden::XbarSpec s;
-  s.groups = cfg::Ci::kWtaGroups;
-  s.cols_per_group = cfg::Ci::kWtaColsPerGroup;
-  s.sub_dim = cfg::Ci::kHeadDim / cfg::Ci::kWtaGroups;
-  s.in_bits = cfg::Ci::kXbarInBits;
-  s.tick_width = cfg::Ci::kWtaTickWidth;
-  return s;
-}
+golden::XbarSpec ci_spec() { return spec_of<cfg::Ci>(); }
 
 class PqEncoder : public HycimTestP<StallProfile> {};
 
