@@ -235,7 +235,11 @@ double PqCrossbar::race_charge(std::span<const uint32_t> stop_tick, uint32_t t_m
   if (last_gross_.empty()) return 0.0;
   double q = 0.0;
   for (int g = 0; g < s.groups; ++g) {
-    const uint32_t stop = stop_tick[g] ? std::min(stop_tick[g], t_max) : t_max;
+    uint32_t last = 0;  // without early stop the race ends when the group's last column fires
+    for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
+      last = std::max(last, last_tick_[c]);
+    }
+    const uint32_t stop = std::min(stop_tick[g] ? stop_tick[g] : last, t_max);
     for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
       q += std::abs(last_gross_[c]) * std::min(stop, last_tick_[c]);
     }

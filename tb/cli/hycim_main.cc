@@ -29,6 +29,7 @@
 #include "hycim_configs.h"
 #include "layernorm_scenario.h"
 #include "pq_scenario.h"
+#include "pq_study.h"
 #include "report.h"
 #include "requant_scenario.h"
 #include "softmax_scenario.h"
@@ -150,15 +151,7 @@ int cmd_config(const std::string& name) {
   return 0;
 }
 
-// hycim pq-study: the RTL with the crossbar model at one non-ideality at a time.
-int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::string& md_path);
-
-// An error log that prints every error to stderr as it happens.
-ErrorLog printing_log() {
-  ErrorLog log;
-  log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
-  return log;
-}
+using hycim::cli::printing_log;
 
 // hycim throughput BLOCK: elements per cycle per mode at the maximum row length.
 using ThroughputFn = std::function<hycim::tb::softmax::Throughput(uint32_t, uint32_t, ErrorLog&)>;
@@ -291,13 +284,19 @@ int main(int argc, char** argv) {
 
   auto* study = app.add_subcommand(
       "pq-study", "PQ code agreement vs analog non-idealities and WTA clock resolution (RTL)");
-  uint32_t study_tokens = 1024;
-  std::string study_json = "reports/pq_study.json", study_md = "reports/pq_study.md";
-  study->add_option("--tokens", study_tokens, "Token encodings per point (multiple of SeqLenMax)")
+  hycim::cli::PqStudyOptions so;
+  study
+      ->add_option("--tokens", so.tokens,
+                   "Token encodings per point (rounded down to whole "
+                   "sequences of SeqLenMax)")
       ->capture_default_str()
       ->check(CLI::Range(64u, 1u << 20));
-  study->add_option("--json", study_json, "JSON output")->capture_default_str();
-  study->add_option("--table", study_md, "Markdown table output")->capture_default_str();
+  study->add_option("--chips", so.chips, "Chip seeds per point for the random effects")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  study->add_option("--json", so.json, "JSON output")->capture_default_str();
+  study->add_option("--table", so.table, "Markdown table output")->capture_default_str();
+  study->add_option("--png", so.png, "Plot output")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -349,7 +348,7 @@ int main(int argc, char** argv) {
                       thr_rows, thr_json);
     }
 
-    if (app.got_subcommand("pq-study")) return cmd_pq_study(study_tokens, study_json, study_md);
+    if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
 
     if (app.got_subcommand("run")) {
       if (!analog_file.empty()) {
@@ -439,174 +438,3 @@ int main(int argc, char** argv) {
   }
   return 0;
 }
-
-namespace {
-
-struct StudyPoint {
-  std::string effect;
-  double level = 0;
-  double agree_ideal = 0, agree_float = 0, charge_ratio = 0, cycles_per_token = 0;
-  double ties = 0, timeouts = 0;
-};
-
-int cmd_pq_study(uint32_t tokens, const std::string& json_path, const std::string& md_path) {
-  using hycim::sim::AnalogParams;
-  namespace pq = hycim::tb::pq;
-  constexpr uint32_t kSeq = hycim::cfg::Ci::kSeqLenMax;
-  const uint32_t runs = std::max<uint32_t>(1, tokens / kSeq);
-  struct Sweep {
-    std::string effect, unit;
-    std::vector<double> levels;
-    std::function<void(AnalogParams&, double)> set;
-  };
-  const std::vector<Sweep> sweeps = {
-      {"prog_sigma",
-       "relative sigma",
-       {0.005, 0.01, 0.02, 0.05, 0.1},
-       [](AnalogParams& p, double v) { p.prog_sigma = v; }},
-      {"read_sigma",
-       "relative sigma",
-       {0.0002, 0.0005, 0.001, 0.002, 0.005},
-       [](AnalogParams& p, double v) { p.read_sigma = v; }},
-      {"comp_offset_sigma",
-       "relative sigma",
-       {0.005, 0.01, 0.02, 0.05, 0.1},
-       [](AnalogParams& p, double v) { p.comp_offset_sigma = v; }},
-      {"comp_jitter",
-       "ticks sigma",
-       {0.25, 0.5, 1, 2, 4},
-       [](AnalogParams& p, double v) { p.comp_jitter = v; }},
-      {"stuck_rate",
-       "on + off rate, each",
-       {0.0005, 0.001, 0.002, 0.005, 0.01},
-       [](AnalogParams& p, double v) { p.stuck_on_rate = p.stuck_off_rate = v; }},
-      {"drift_t",
-       "t/t0 at nu 0.05, sigma 0.02",
-       {10, 100, 1e3, 1e4, 1e6},
-       [](AnalogParams& p, double v) {
-         p.drift_nu = 0.05;
-         p.drift_nu_sigma = 0.02;
-         p.drift_t = v;
-       }},
-      {"ir_drop",
-       "far-corner attenuation",
-       {0.01, 0.02, 0.05, 0.1, 0.2},
-       [](AnalogParams& p, double v) { p.ir_drop = v; }},
-      {"g_off",
-       "off conductance, level steps",
-       {0.1, 0.4, 1.0},
-       [](AnalogParams& p, double v) { p.g_off = v; }},
-      {"ticks_full",
-       "WTA ticks of a score-0 column",
-       {8, 16, 32, 64, 128, 256, 512},
-       [](AnalogParams& p, double v) { p.ticks_full = static_cast<uint32_t>(v); }},
-  };
-  ScenarioOptions o;
-  o.seed = 1;
-  o.runs = runs;
-  o.len = kSeq;
-  o.stall = hycim::tb::StallProfile::none();
-  o.name = "pq_study";
-  pq::PqOptions po;
-  po.small_tmax = false;
-  po.random_groups = false;
-  const auto spec = hycim::tb::pq::spec_of<hycim::cfg::Ci>();
-  auto run_one = [&](const AnalogParams& a) {
-    po.analog = a;
-    ErrorLog log = printing_log();
-    auto r = pq::run<Vpq_encoder_ci>(o, po, spec, kSeq, log);
-    if (!r.base.passed) throw hycim::Error("the RTL disagreed with the golden model; no study");
-    return r;
-  };
-  fmt::print(
-      "hycim pq-study: {} token encodings per point (Gaussian sigma {} INT8 LSB), ci "
-      "build, chip seed 1, run seed 1\n",
-      runs * kSeq, pq::kDefaultSigma);
-  const auto ideal = run_one(AnalogParams{});
-  const double ideal_float = 100.0 * ideal.agree_float / ideal.codes;
-  fmt::print("  ideal chip: codes equal to the float nearest centroid {:.2f} %\n", ideal_float);
-  std::vector<StudyPoint> pts;
-  for (const auto& sw : sweeps) {
-    for (double v : sw.levels) {
-      AnalogParams a;
-      sw.set(a, v);
-      const auto r = run_one(a);
-      size_t same = 0, n = 0;
-      for (size_t t = 0; t < r.code_words.size() && t < ideal.code_words.size(); ++t) {
-        for (int g = 0; g < spec.groups; ++g) {
-          same += ((r.code_words[t] >> (4 * g)) & 0xf) == ((ideal.code_words[t] >> (4 * g)) & 0xf);
-          ++n;
-        }
-      }
-      StudyPoint p{sw.effect, v};
-      p.agree_ideal = 100.0 * same / std::max<size_t>(n, 1);
-      p.agree_float = 100.0 * r.agree_float / std::max<uint64_t>(r.codes, 1);
-      p.charge_ratio = r.charge_none > 0 ? r.charge_early / r.charge_none : 0;
-      p.cycles_per_token = static_cast<double>(r.busy_cycles) / r.tokens;
-      p.ties = 100.0 * r.ties / std::max<uint64_t>(r.codes, 1);
-      p.timeouts = 100.0 * r.timeouts / std::max<uint64_t>(r.codes, 1);
-      fmt::print(
-          "  {:<18} {:>9g}: vs ideal chip {:6.2f} %, vs float NC {:6.2f} %, ties {:5.2f} %, "
-          "{:6.1f} cycles/token, charge early/none {:.3f}\n",
-          sw.effect, v, p.agree_ideal, p.agree_float, p.ties, p.cycles_per_token, p.charge_ratio);
-      pts.push_back(p);
-    }
-  }
-  // The largest level per effect at which agreement with the ideal chip stays above 99/95/90 %.
-  std::string md = fmt::format(
-      "# PQ code agreement vs analog non-idealities\n\n`hycim pq-study --tokens {}`: {} token "
-      "encodings per point through the ci pq_encoder RTL, Gaussian tokens (sigma {} LSB), one "
-      "effect at a time. Ideal chip: {:.2f} % of codes equal the float nearest centroid.\n\n"
-      "| effect | level | vs ideal chip % | vs float NC % | ties % | cycles/token | charge "
-      "early/none |\n"
-      "|---|---|---|---|---|---|---|\n",
-      tokens, runs * kSeq, pq::kDefaultSigma, ideal_float);
-  for (const auto& p : pts) {
-    md += fmt::format("| {} | {:g} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {:.3f} |\n", p.effect,
-                      p.level, p.agree_ideal, p.agree_float, p.ties, p.cycles_per_token,
-                      p.charge_ratio);
-  }
-  md +=
-      "\n## Largest level tested with agreement (vs the ideal chip) above each threshold\n\n"
-      "| effect | > 99 % | > 95 % | > 90 % |\n|---|---|---|---|\n";
-  nlohmann::json thr = nlohmann::json::object();
-  for (const auto& sw : sweeps) {
-    if (sw.effect == "ticks_full") continue;
-    std::string row = "| " + sw.effect + " |";
-    for (double t : {99.0, 95.0, 90.0}) {
-      double best = -1;
-      for (const auto& p : pts) {
-        if (p.effect == sw.effect && p.agree_ideal > t) best = std::max(best, p.level);
-      }
-      row += best < 0 ? " below the smallest level |" : fmt::format(" {:g} |", best);
-      thr[sw.effect][fmt::format("{:g}", t)] =
-          best < 0 ? nlohmann::json(nullptr) : nlohmann::json(best);
-    }
-    md += row + "\n";
-  }
-  nlohmann::json j;
-  j["benchmark"] = "pq-study";
-  j["tokens_per_point"] = runs * kSeq;
-  j["token_sigma"] = pq::kDefaultSigma;
-  j["ideal_agree_float_pct"] = ideal_float;
-  j["thresholds"] = thr;
-  for (const auto& p : pts) {
-    j["points"].push_back({{"effect", p.effect},
-                           {"level", p.level},
-                           {"agree_ideal_pct", p.agree_ideal},
-                           {"agree_float_pct", p.agree_float},
-                           {"ties_pct", p.ties},
-                           {"timeouts_pct", p.timeouts},
-                           {"cycles_per_token", p.cycles_per_token},
-                           {"charge_early_over_none", p.charge_ratio}});
-  }
-  hycim::cli::write_json(json_path, j);
-  std::filesystem::create_directories(std::filesystem::path(md_path).parent_path().empty()
-                                          ? "."
-                                          : std::filesystem::path(md_path).parent_path());
-  std::ofstream(md_path) << md;
-  fmt::print("{}\nwritten to {} and {}\n", md, json_path, md_path);
-  return 0;
-}
-
-}  // namespace

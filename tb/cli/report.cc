@@ -9,6 +9,12 @@
 
 namespace hycim::cli {
 
+tb::ErrorLog printing_log() {
+  tb::ErrorLog log;
+  log.set_hook([](const std::string& m) { fmt::print(stderr, "  error: {}\n", m); });
+  return log;
+}
+
 void print_report(const tb::ScenarioReport& r, const std::string& reproduce) {
   fmt::print("\nHyCIM scenario '{}' on {} (configuration {})\n", r.scenario, r.top, r.config);
   fmt::print("  {:<10} {:#x}\n", "seed", r.seed);

@@ -11,6 +11,8 @@ namespace hycim::cli {
 // The human-readable report; `reproduce` is the command line that repeats the run.
 void print_report(const tb::ScenarioReport& r, const std::string& reproduce);
 nlohmann::json to_json(const tb::ScenarioReport& r, const std::string& reproduce);
+// An error log that prints every error to stderr as it happens.
+tb::ErrorLog printing_log();
 // Writes JSON to path (creating its directory); throws hycim::Error on failure.
 void write_json(const std::string& path, const nlohmann::json& j);
 

@@ -3,6 +3,7 @@
 // effects follow the chip seed and dynamic ones the run seed; parameters come from a file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -168,11 +169,16 @@ TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
   for (size_t t = 0; t < 100; ++t) {
     const auto e = xb.eval(levels(t));
     const auto r = golden::wta(e.tick, 8, 16, spec.tick_limit());
-    std::vector<uint32_t> stop(8), none(8, 0);
-    for (int g = 0; g < 8; ++g) stop[g] = r.win_tick[g] + 1u;  // grp_stop one cycle after lock
+    std::vector<uint32_t> stop(8), none(8, 0), last(8, 0);
+    for (int g = 0; g < 8; ++g) {
+      stop[g] = r.win_tick[g] + 1u;  // grp_stop one cycle after lock
+      for (int c = 0; c < 16; ++c) last[g] = std::max(last[g], e.tick[g * 16 + c]);
+    }
     const double a = xb.race_charge(stop, spec.tick_limit());
     const double b = xb.race_charge(none, spec.tick_limit());
     ASSERT_LE(a, b);
+    // No early stop ends each group's race at its last column's fire tick.
+    ASSERT_DOUBLE_EQ(b, xb.race_charge(last, spec.tick_limit()));
     with += a;
     without += b;
   }

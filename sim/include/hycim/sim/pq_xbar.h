@@ -64,9 +64,10 @@ class PqCrossbar {
   const AnalogParams& params() const { return p_; }
 
   // Energy proxy of one race: the charge the columns draw, sum over columns of
-  // |I_col| x (ticks it discharged), for given per-group stop ticks (0: never stopped, runs to
-  // its own fire tick or t_max). Column currents are the gross (not net) currents of the last
-  // eval, data and reference columns both.
+  // |I_col| x (ticks it discharged), for given per-group stop ticks. A data column discharges
+  // until its own fire tick or the group's stop, whichever is first; the reference column until
+  // the stop. Stop 0 means no early stop: the group's race ends when its last column fires (or
+  // at t_max). Column currents are the gross (not net) currents of the last eval.
   double race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const;
 
  private:
