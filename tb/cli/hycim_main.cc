@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "Vpq_encoder_bert.h"
+#include "Vpq_encoder_bert___024root.h"
 #include "Vpq_encoder_ci.h"
 #include "Vpq_encoder_ci___024root.h"
 #include "Vrequant_top_bert.h"
@@ -54,11 +56,12 @@ struct Scenario {
 // `hycim run pq --analog FILE` sets the crossbar model's effects.
 hycim::sim::AnalogParams g_analog;
 
-ScenarioReport run_pq_ci(const ScenarioOptions& o, ErrorLog& log) {
+template <class Dut, class Cfg>
+ScenarioReport run_pq(const ScenarioOptions& o, ErrorLog& log) {
   hycim::tb::pq::PqOptions po;
   po.analog = g_analog;
-  const auto r = hycim::tb::pq::run<Vpq_encoder_ci>(o, po, hycim::tb::pq::spec_of<hycim::cfg::Ci>(),
-                                                    hycim::cfg::Ci::kSeqLenMax, log);
+  const auto r =
+      hycim::tb::pq::run<Dut>(o, po, hycim::tb::pq::spec_of<Cfg>(), Cfg::kSeqLenMax, log);
   fmt::print(
       "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
       "{:.1f} race ticks per token; codes equal to the float nearest centroid {:.2f} %; race "
@@ -77,7 +80,8 @@ const std::map<std::string, Scenario>& scenarios() {
        {"Gaussian tokens through pq_encoder with the behavioral crossbar answering its fire "
         "lines (--analog FILE for a non-ideal chip); every code beat compared with the golden WTA "
         "on the model's ticks, and with the golden chain from the tokens for an ideal chip",
-        {{"ci", {run_pq_ci, hycim::cfg::Ci::kSeqLenMax}}}}},
+        {{"ci", {run_pq<Vpq_encoder_ci, hycim::cfg::Ci>, hycim::cfg::Ci::kSeqLenMax}},
+         {"bert", {run_pq<Vpq_encoder_bert, hycim::cfg::Bert>, hycim::cfg::Bert::kSeqLenMax}}}}},
       {"requant",
        {"random INT32 streams through requant_top (multiply, rnd_shr in every mode, saturate); "
         "every output element and status counter compared with the golden model",
