@@ -380,8 +380,9 @@ int main(int argc, char** argv) {
         throw hycim::Error("--trace-start and --trace-stop need --trace");
       }
       const std::string reproduce =
-          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}", scenario,
-                      o.config, o.seed, o.runs, o.len, stall);
+          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}", scenario,
+                      o.config, o.seed, o.runs, o.len, stall,
+                      analog_file.empty() ? "" : " --analog " + analog_file);
       fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
                  o.seed, o.runs, stall);
       ErrorLog log = printing_log();
