@@ -65,12 +65,12 @@ ScenarioReport run_pq(const ScenarioOptions& o, ErrorLog& log) {
   fmt::print(
       "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
       "{:.1f} race ticks per token; codes equal to the float nearest centroid {:.2f} %; race "
-      "charge with early stop / without {:.3f}\n",
+      "charge with early stop / without {:.3f}; {} code buffer port reads checked\n",
       g_analog.describe(), r.tokens, r.codes, r.ties, r.timeouts,
       r.tokens ? static_cast<double>(r.busy_cycles) / r.tokens : 0.0,
       r.tokens ? static_cast<double>(r.race_ticks) / r.tokens : 0.0,
       r.codes ? 100.0 * r.agree_float / r.codes : 0.0,
-      r.charge_none > 0 ? r.charge_early / r.charge_none : 0.0);
+      r.charge_none > 0 ? r.charge_early / r.charge_none : 0.0, r.cb_reads);
   return r.base;
 }
 
@@ -379,10 +379,9 @@ int main(int argc, char** argv) {
       } else if (run->count("--trace-start") || run->count("--trace-stop")) {
         throw hycim::Error("--trace-start and --trace-stop need --trace");
       }
-      const std::string reproduce =
-          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}", scenario,
-                      o.config, o.seed, o.runs, o.len, stall,
-                      analog_file.empty() ? "" : " --analog " + analog_file);
+      const std::string reproduce = fmt::format(
+          "hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}", scenario, o.config,
+          o.seed, o.runs, o.len, stall, analog_file.empty() ? "" : " --analog " + analog_file);
       fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
                  o.seed, o.runs, stall);
       ErrorLog log = printing_log();

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <deque>
@@ -278,6 +279,61 @@ class XbarResponder : public ClockPlugin {
   double charge_early_ = 0, charge_none_ = 0;
 };
 
+// The relevance unit's side of the code buffers: random reads through the cb_rd port (one
+// cycle latency) of entries whose contents are known, checked the cycle after. The run loop
+// keeps `expect` up to date and sets `busy_sel` to the buffer being written (not read then).
+template <class Dut>
+class CodeBufferReader : public ClockPlugin {
+ public:
+  std::array<std::vector<std::optional<uint32_t>>, 2> expect;  // per buffer: Q, K
+  int busy_sel = -1;                                           // -1: read both
+  double rate = 0.5;
+
+  CodeBufferReader(Harness<Dut>& h, ErrorLog& log, golden::Rng& rng)
+      : h_(h), log_(log), rng_(rng) {}
+  void resize(uint32_t entries) {
+    expect[0].assign(entries, std::nullopt);
+    expect[1].assign(entries, std::nullopt);
+  }
+  uint64_t checked() const { return checked_; }
+
+  void drive(uint64_t) override {
+    auto& d = h_.dut();
+    pending_ = false;
+    d.cb_rd_en_i = 0;
+    if (expect[0].empty() || !rng_.bernoulli(rate)) return;
+    const int sel = busy_sel < 0 ? static_cast<int>(rng_.uniform_int(0, 1)) : 1 - busy_sel;
+    const auto n = static_cast<int64_t>(expect[sel].size());
+    const auto addr = static_cast<uint32_t>(rng_.uniform_int(0, n - 1));
+    d.cb_rd_en_i = 1;
+    d.cb_rd_sel_i = static_cast<uint8_t>(sel);
+    d.cb_rd_addr_i = addr;
+    if (expect[sel][addr]) {
+      pending_ = true;
+      want_ = *expect[sel][addr];
+      what_ = fmt::format("{} entry {}", sel ? "K" : "Q", addr);
+    }
+  }
+  void after_edge(uint64_t cycle) override {
+    if (!pending_) return;
+    ++checked_;
+    const uint32_t got = h_.dut().cb_rd_data_o;
+    if (got != want_ && errors_++ < 5) {
+      log_.error(fmt::format("code buffer read port, {} at cycle {}: {:08x}, expected {:08x}",
+                             what_, cycle, got, want_));
+    }
+  }
+
+ private:
+  Harness<Dut>& h_;
+  ErrorLog& log_;
+  golden::Rng& rng_;
+  bool pending_ = false;
+  uint32_t want_ = 0;
+  std::string what_;
+  uint64_t checked_ = 0, errors_ = 0;
+};
+
 // A pq_encoder with its APB driver, token source, code sink and crossbar responder.
 template <class Dut>
 struct PqBench {
@@ -286,6 +342,7 @@ struct PqBench {
   StreamSource<TokBeat> src;
   StreamSink<CodeBeat> sink;
   XbarResponder<Dut> xb;
+  CodeBufferReader<Dut> reader;
   std::vector<CodeBeat> got;
   std::function<void(const CodeBeat&)> on_beat;
 
@@ -316,12 +373,15 @@ struct PqBench {
                if (on_beat) on_beat(b);
              }),
         xb(h, log, spec),
+        reader(h, log, stall_rng),
         spec_(spec) {
     h.add(src);
     h.add(sink);
     h.add(xb);
+    h.add(reader);
     h.dut().cb_rd_en_i = 0;
     h.reset();
+    reader.resize(apb.read_ok(kSeqMax));
   }
 
   CodeBeat read_beat() {
@@ -375,6 +435,7 @@ struct PqReport {
   ScenarioReport base;
   uint64_t tokens = 0, codes = 0, races = 0, race_ticks = 0, busy_cycles = 0;
   uint64_t agree_float = 0, agree_ideal = 0, ties = 0, timeouts = 0;
+  uint64_t cb_reads = 0;  // code buffer read-port reads checked
   double charge_early = 0, charge_none = 0;
   std::vector<uint32_t> code_words;  // every beat's codes, in output order
 };
@@ -459,6 +520,8 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
         }
       }
       expect_codes.assign(cfg.num_tok, 0);
+      const uint64_t ties0 = pr.ties, timeouts0 = pr.timeouts;
+      b.reader.busy_sel = static_cast<int>(cfg.sel);  // the relevance unit reads the other one
       b.xb.begin_run(cfg, toks);
       b.configure(cfg);
       b.apb.write_ok(kCtrl, 1);
@@ -473,6 +536,12 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
       sb_regs.observe(b.apb.read_ok(kCountIn));
       sb_regs.observe(b.apb.read_ok(kCountOut));
       pr.race_ticks += race_ticks;
+      sb_regs.expect_all(std::vector<uint32_t>{static_cast<uint32_t>(pr.ties - ties0),
+                                               static_cast<uint32_t>(pr.timeouts - timeouts0)});
+      sb_regs.observe(b.apb.read_ok(kTies));
+      sb_regs.observe(b.apb.read_ok(kTimeouts));
+      for (uint32_t t = 0; t < cfg.num_tok; ++t) b.reader.expect[cfg.sel][t] = expect_codes[t];
+      b.reader.busy_sel = -1;
       // The code buffer holds every code of the run.
       for (uint32_t t = 0; t < cfg.num_tok && log.ok(); ++t) {
         b.apb.write_ok(kCodeAddr, (cfg.sel << 16) | t);
@@ -497,6 +566,7 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
     sr.rep.tensors = {tally(sb), tally(sb_regs)};
     if (ideal) sr.rep.tensors.push_back(tally(sb_ideal));
     pr.races = b.xb.races();
+    pr.cb_reads = b.reader.checked();
     pr.charge_early = b.xb.charge_early();
     pr.charge_none = b.xb.charge_none();
     sr.record_sim(b.h);
