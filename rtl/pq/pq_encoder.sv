@@ -459,6 +459,24 @@ module pq_encoder #(
   real ana_vsense_g5 /*verilator public_flat_rw*/;
   real ana_vsense_g6 /*verilator public_flat_rw*/;
   real ana_vsense_g7 /*verilator public_flat_rw*/;
+  // Every column of one group (the testbench's probe group, `hycim run pq --probe-group G`):
+  // column c's sense node, same scale. Sixteen, the largest ColsPerGroup.
+  real ana_col_vsense_0 /*verilator public_flat_rw*/;
+  real ana_col_vsense_1 /*verilator public_flat_rw*/;
+  real ana_col_vsense_2 /*verilator public_flat_rw*/;
+  real ana_col_vsense_3 /*verilator public_flat_rw*/;
+  real ana_col_vsense_4 /*verilator public_flat_rw*/;
+  real ana_col_vsense_5 /*verilator public_flat_rw*/;
+  real ana_col_vsense_6 /*verilator public_flat_rw*/;
+  real ana_col_vsense_7 /*verilator public_flat_rw*/;
+  real ana_col_vsense_8 /*verilator public_flat_rw*/;
+  real ana_col_vsense_9 /*verilator public_flat_rw*/;
+  real ana_col_vsense_10 /*verilator public_flat_rw*/;
+  real ana_col_vsense_11 /*verilator public_flat_rw*/;
+  real ana_col_vsense_12 /*verilator public_flat_rw*/;
+  real ana_col_vsense_13 /*verilator public_flat_rw*/;
+  real ana_col_vsense_14 /*verilator public_flat_rw*/;
+  real ana_col_vsense_15 /*verilator public_flat_rw*/;
   /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_on UNDRIVEN */
 `endif

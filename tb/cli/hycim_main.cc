@@ -55,11 +55,14 @@ struct Scenario {
 
 // `hycim run pq --analog FILE` sets the crossbar model's effects.
 hycim::sim::AnalogParams g_analog;
+// `hycim run pq --probe-group G`: the group whose every column's ramp is in the waveform.
+int g_probe_group = 0;
 
 template <class Dut, class Cfg>
 ScenarioReport run_pq(const ScenarioOptions& o, ErrorLog& log) {
   hycim::tb::pq::PqOptions po;
   po.analog = g_analog;
+  po.probe_group = g_probe_group;
   const auto r =
       hycim::tb::pq::run<Dut>(o, po, hycim::tb::pq::spec_of<Cfg>(), Cfg::kSeqLenMax, log);
   fmt::print(
@@ -250,6 +253,10 @@ int main(int argc, char** argv) {
   std::string analog_file;
   run->add_option("--analog", analog_file,
                   "pq only: the crossbar model's parameters (key = value file, sim/README.md)");
+  run->add_option("--probe-group", g_probe_group,
+                  "pq only: the group whose every column's sense-node ramp is in the waveform")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   run->add_option("--trace-start", trace_start, "First cycle in the waveform");
   run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform");
   run->add_option("--json", json_path, "Also write the report as JSON to this file");
@@ -355,6 +362,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
 
     if (app.got_subcommand("run")) {
+      if (run->count("--probe-group") && scenario != "pq") {
+        throw hycim::Error("--probe-group applies to the pq scenario only");
+      }
       if (!analog_file.empty()) {
         if (scenario != "pq") throw hycim::Error("--analog applies to the pq scenario only");
         g_analog = hycim::sim::AnalogParams::from_file(analog_file);

@@ -109,6 +109,9 @@ class XbarResponder : public ClockPlugin {
   XbarResponder(Harness<Dut>& h, ErrorLog& log, const golden::XbarSpec& spec)
       : h_(h), log_(log), spec_(spec) {}
 
+  // The group whose every column's ramp goes to the waveform (ana_col_vsense_*).
+  int probe_group = 0;
+
   void set_models(sim::PqCrossbar* q, sim::PqCrossbar* k) { model_[0] = q, model_[1] = k; }
   void begin_run(const RunConfig& c, std::vector<std::vector<int8_t>> tokens) {
     cfg_ = c;
@@ -156,6 +159,23 @@ class XbarResponder : public ClockPlugin {
           if (std::isfinite(te) && te > 0) v = std::min(v, std::max(0.0, 1.0 - kk / te));
         }
         *probe[g] = v;
+      }
+      // Every column of the probe group.
+      double* col[16] = {
+          &root->pq_encoder__DOT__ana_col_vsense_0,  &root->pq_encoder__DOT__ana_col_vsense_1,
+          &root->pq_encoder__DOT__ana_col_vsense_2,  &root->pq_encoder__DOT__ana_col_vsense_3,
+          &root->pq_encoder__DOT__ana_col_vsense_4,  &root->pq_encoder__DOT__ana_col_vsense_5,
+          &root->pq_encoder__DOT__ana_col_vsense_6,  &root->pq_encoder__DOT__ana_col_vsense_7,
+          &root->pq_encoder__DOT__ana_col_vsense_8,  &root->pq_encoder__DOT__ana_col_vsense_9,
+          &root->pq_encoder__DOT__ana_col_vsense_10, &root->pq_encoder__DOT__ana_col_vsense_11,
+          &root->pq_encoder__DOT__ana_col_vsense_12, &root->pq_encoder__DOT__ana_col_vsense_13,
+          &root->pq_encoder__DOT__ana_col_vsense_14, &root->pq_encoder__DOT__ana_col_vsense_15};
+      const int pg = probe_group;
+      const double kk =
+          stop_[pg] ? std::min<double>(static_cast<double>(k), stop_[pg]) : static_cast<double>(k);
+      for (int c = 0; c < spec_.cols_per_group && c < 16; ++c) {
+        const double te = race_.t_exact[pg * spec_.cols_per_group + c];
+        *col[c] = std::isfinite(te) && te > 0 ? std::max(0.0, 1.0 - kk / te) : 1.0;
       }
     }
   }
@@ -429,6 +449,7 @@ struct PqOptions {
   size_t train_tokens = 512;  // tokens the codebooks are trained on
   bool small_tmax = true;     // some runs with a small t_max (timeouts)
   bool random_groups = true;  // some runs with fewer active groups
+  int probe_group = 0;        // the group whose every column is in the waveform
 };
 
 struct PqReport {
@@ -466,6 +487,9 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
   {
     PqBench<Dut> b(sr.harness, log, sr.stall_rng, o.stall, spec);
     auto& d = b.h.dut();
+    HYCIM_CHECK(po.probe_group >= 0 && po.probe_group < spec.groups, "probe group {} of {} groups",
+                po.probe_group, spec.groups);
+    b.xb.probe_group = po.probe_group;
     b.xb.set_models(model[0].get(), model[1].get());
     Scoreboard<CodeBeat> sb("pq.codes", log);
     Scoreboard<uint32_t> sb_ideal("pq.codes_vs_ideal_chain", log);
