@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -161,6 +162,65 @@ TEST_F(PqXbar, ParametersComeFromAFileAndBadOnesAreErrors) {
   }
   std::filesystem::remove(path);
   EXPECT_THROW(AnalogParams::from_file("/nonexistent/analog.cfg"), Error);
+}
+
+// Variation against its textbook variance. A column's net current is the sum over cells of
+// (2 u_r G_rc), plus the bias cell, minus the group's reference column. With independent
+// relative programming errors of sigma s per cell, Var(net) = s^2 (sum_r (2 u_r L_rc)^2 +
+// bias_c^2 + sum_{r in block} (2 u_r mid)^2); with relative read noise of sigma s on each gross
+// column current, Var(net) = s^2 (I_col^2 + I_ref^2). 400 chips (or reads) give the sample
+// variance within about 7 % (one standard error); the test allows 25 %.
+TEST_F(PqXbar, ProgrammingAndReadVariationMatchTheirAnalyticVariance) {
+  const auto u = levels(0);
+  const double mid = 1 << (spec.g_bits - 1);
+  constexpr int kN = 400;
+  constexpr double kSigma = 0.01;
+  const PqCrossbar::Eval ideal = PqCrossbar(map, AnalogParams{}).eval(u);
+  PqCrossbar read_xb(map, [] {
+    AnalogParams p;
+    p.read_sigma = kSigma;
+    return p;
+  }());
+  std::vector<std::vector<double>> prog(kN), read(kN);
+  for (int k = 0; k < kN; ++k) {
+    AnalogParams p;
+    p.prog_sigma = kSigma;
+    p.chip_seed = static_cast<uint64_t>(k + 1);
+    prog[k] = PqCrossbar(map, p).eval(u).current;
+    read[k] = read_xb.eval(u).current;
+  }
+  for (int c : {0, 21, 66, 127}) {
+    SCOPED_TRACE(fmt::format("column {}", c));
+    const int g = c / spec.cols_per_group;
+    double s_cell = 0, s_ref = 0, gross_col = 0, gross_ref = 0;
+    for (int r = 0; r < spec.rows() - 1; ++r) {
+      const double a = 2.0 * u[r] * map.level(r, c);
+      s_cell += a * a;
+      gross_col += a;
+      if (r / spec.sub_dim == g) {
+        const double b = 2.0 * u[r] * mid;
+        s_ref += b * b;
+        gross_ref += b;
+      }
+    }
+    const double bias = static_cast<double>(map.bias[c]);
+    gross_col += bias;  // the bias row is driven at full scale
+    const double var_prog = kSigma * kSigma * (s_cell + bias * bias + s_ref);
+    const double var_read = kSigma * kSigma * (gross_col * gross_col + gross_ref * gross_ref);
+    ASSERT_NEAR(gross_col - gross_ref, ideal.current[c], 1e-9) << "gross currents re-derived";
+    for (const auto* v : {&prog, &read}) {
+      double m = 0, q = 0;
+      for (int k = 0; k < kN; ++k) m += (*v)[k][c] / kN;
+      for (int k = 0; k < kN; ++k) q += ((*v)[k][c] - m) * ((*v)[k][c] - m) / (kN - 1);
+      const double want = v == &prog ? var_prog : var_read;
+      fmt::print(
+          "column {:3} {}: mean {:9.2f} (ideal {:9.2f}), variance {:9.3f}, analytic {:9.3f}\n", c,
+          v == &prog ? "prog" : "read", m, ideal.current[c], q, want);
+      EXPECT_NEAR(m, ideal.current[c], 5.0 * std::sqrt(want / kN));
+      EXPECT_GT(q / want, 0.75);
+      EXPECT_LT(q / want, 1.25);
+    }
+  }
 }
 
 TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
