@@ -228,18 +228,30 @@ PqCrossbar::Eval PqCrossbar::eval(std::span<const uint8_t> levels) {
   return e;
 }
 
-double PqCrossbar::race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const {
+std::vector<uint32_t> PqCrossbar::discharge_ticks(std::span<const uint32_t> stop_tick,
+                                                  uint32_t t_max) const {
   const auto& s = map_.spec;
   HYCIM_CHECK(stop_tick.size() >= static_cast<size_t>(s.groups), "{} stop ticks for {} groups",
               stop_tick.size(), s.groups);
-  if (last_gross_.empty()) return 0.0;
-  double q = 0.0;
+  std::vector<uint32_t> t(static_cast<size_t>(s.groups), 0);
+  if (last_tick_.empty()) return t;
   for (int g = 0; g < s.groups; ++g) {
     uint32_t last = 0;  // without early stop the race ends when the group's last column fires
     for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
       last = std::max(last, last_tick_[c]);
     }
-    const uint32_t stop = std::min(stop_tick[g] ? stop_tick[g] : last, t_max);
+    t[g] = std::min(stop_tick[g] ? stop_tick[g] : last, t_max);
+  }
+  return t;
+}
+
+double PqCrossbar::race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const {
+  const auto& s = map_.spec;
+  const auto active = discharge_ticks(stop_tick, t_max);
+  if (last_gross_.empty()) return 0.0;
+  double q = 0.0;
+  for (int g = 0; g < s.groups; ++g) {
+    const uint32_t stop = active[g];
     for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
       q += std::abs(last_gross_[c]) * std::min(stop, last_tick_[c]);
     }

@@ -68,12 +68,14 @@ ScenarioReport run_pq(const ScenarioOptions& o, ErrorLog& log) {
   fmt::print(
       "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
       "{:.1f} race ticks per token; codes equal to the float nearest centroid {:.2f} %; race "
-      "charge with early stop / without {:.3f}; {} code buffer port reads checked\n",
+      "charge with early stop / without {:.3f}; active discharge per group and race {:.1f} "
+      "ticks with early stop, {:.1f} without; {} code buffer port reads checked\n",
       g_analog.describe(), r.tokens, r.codes, r.ties, r.timeouts,
       r.tokens ? static_cast<double>(r.busy_cycles) / r.tokens : 0.0,
       r.tokens ? static_cast<double>(r.race_ticks) / r.tokens : 0.0,
       r.codes ? 100.0 * r.agree_float / r.codes : 0.0,
-      r.charge_none > 0 ? r.charge_early / r.charge_none : 0.0, r.cb_reads);
+      r.charge_none > 0 ? r.charge_early / r.charge_none : 0.0, r.group_ticks_early,
+      r.group_ticks_none, r.cb_reads);
   return r.base;
 }
 

@@ -125,6 +125,13 @@ class XbarResponder : public ClockPlugin {
   uint64_t races() const { return races_; }
   double charge_early() const { return charge_early_; }
   double charge_none() const { return charge_none_; }
+  // Mean active discharge ticks per group and race, with and without early stop.
+  double group_ticks_early() const {
+    return group_races_ ? static_cast<double>(group_ticks_early_) / group_races_ : 0.0;
+  }
+  double group_ticks_none() const {
+    return group_races_ ? static_cast<double>(group_ticks_none_) / group_races_ : 0.0;
+  }
   uint64_t race_ticks() const { return race_ticks_; }
 
   void drive(uint64_t cycle) override {
@@ -279,6 +286,13 @@ class XbarResponder : public ClockPlugin {
       std::vector<uint32_t> none(stop_.size(), 0);
       for (int g = static_cast<int>(cfg_.groups); g < spec_.groups; ++g) none[g] = 1;
       charge_none_ += cur_model_->race_charge(none, cfg_.t_max);
+      const auto te = cur_model_->discharge_ticks(stop_, cfg_.t_max);
+      const auto tn = cur_model_->discharge_ticks(none, cfg_.t_max);
+      for (size_t g = 0; g < te.size(); ++g) {
+        group_ticks_early_ += te[g];
+        group_ticks_none_ += tn[g];
+      }
+      group_races_ += te.size();
     }
   }
 
@@ -297,6 +311,7 @@ class XbarResponder : public ClockPlugin {
   std::vector<uint32_t> stop_;
   uint64_t races_ = 0, race_ticks_ = 0;
   double charge_early_ = 0, charge_none_ = 0;
+  uint64_t group_ticks_early_ = 0, group_ticks_none_ = 0, group_races_ = 0;
 };
 
 // The relevance unit's side of the code buffers: random reads through the cb_rd port (one
@@ -458,7 +473,8 @@ struct PqReport {
   uint64_t agree_float = 0, agree_ideal = 0, ties = 0, timeouts = 0;
   uint64_t cb_reads = 0;  // code buffer read-port reads checked
   double charge_early = 0, charge_none = 0;
-  std::vector<uint32_t> code_words;  // every beat's codes, in output order
+  double group_ticks_early = 0, group_ticks_none = 0;  // mean discharge ticks per group and race
+  std::vector<uint32_t> code_words;                    // every beat's codes, in output order
 };
 
 // Random runs: each start picks SEL, NUM_TOK, GROUPS and T_MAX at random and sends fresh
@@ -593,6 +609,8 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
     pr.cb_reads = b.reader.checked();
     pr.charge_early = b.xb.charge_early();
     pr.charge_none = b.xb.charge_none();
+    pr.group_ticks_early = b.xb.group_ticks_early();
+    pr.group_ticks_none = b.xb.group_ticks_none();
     sr.record_sim(b.h);
   }
   pr.base = sr.finish(log);

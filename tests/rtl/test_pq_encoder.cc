@@ -35,6 +35,8 @@ TEST_P(PqEncoder, RandomRunsMatchGoldenWithAnIdealCrossbar) {
   EXPECT_EQ(r.base.tensors[2].compared, r.tokens);  // the chain from the tokens alone
   EXPECT_EQ(r.races, r.tokens);
   EXPECT_LE(r.charge_early, r.charge_none);
+  EXPECT_GT(r.group_ticks_early, 0.0);
+  EXPECT_LE(r.group_ticks_early, r.group_ticks_none);
   EXPECT_GT(r.cb_reads, 100u) << "the code buffer read port was hardly exercised";
   fmt::print("{} tokens, {} codes; ties {}, timeouts {}; race ticks {}, busy cycles {}\n", r.tokens,
              r.codes, r.ties, r.timeouts, r.race_ticks, r.busy_cycles);

@@ -239,6 +239,10 @@ TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
     ASSERT_LE(a, b);
     // No early stop ends each group's race at its last column's fire tick.
     ASSERT_DOUBLE_EQ(b, xb.race_charge(last, spec.tick_limit()));
+    ASSERT_EQ(xb.discharge_ticks(none, spec.tick_limit()), last);
+    ASSERT_EQ(xb.discharge_ticks(stop, spec.tick_limit()), stop);
+    const auto capped = xb.discharge_ticks(none, 3);
+    for (int g = 0; g < 8; ++g) ASSERT_EQ(capped[g], std::min(last[g], 3u));
     with += a;
     without += b;
   }

@@ -69,6 +69,9 @@ class PqCrossbar {
   // the stop. Stop 0 means no early stop: the group's race ends when its last column fires (or
   // at t_max). Column currents are the gross (not net) currents of the last eval.
   double race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const;
+  // Per group, the ticks its sense nodes were active in the last race (the discharge time the
+  // energy accounting uses), for the same stop ticks and rule as race_charge.
+  std::vector<uint32_t> discharge_ticks(std::span<const uint32_t> stop_tick, uint32_t t_max) const;
 
  private:
   golden::XbarMap map_;
