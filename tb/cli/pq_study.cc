@@ -109,8 +109,22 @@ struct Point {
 
 }  // namespace
 
+namespace {
+
+// Fails before a long run rather than after it: each output file must be writable.
+void check_writable(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  std::ofstream f(path, std::ios::app);
+  if (!f) throw Error(fmt::format("pq-study: cannot write {}", path));
+}
+
+}  // namespace
+
 int pq_study(const PqStudyOptions& so) {
   namespace pq = tb::pq;
+  for (const auto* path : {&so.json, &so.table, &so.png}) check_writable(*path);
   using Dut = Vpq_encoder_ci;
   constexpr uint32_t kSeq = cfg::Ci::kSeqLenMax;
   const uint32_t runs = std::max<uint32_t>(1, so.tokens / kSeq);
