@@ -310,6 +310,9 @@ int main(int argc, char** argv) {
   study->add_option("--json", so.json, "JSON output")->capture_default_str();
   study->add_option("--table", so.table, "Markdown table output")->capture_default_str();
   study->add_option("--png", so.png, "Plot output")->capture_default_str();
+  study->add_option("--chip", so.chip_files,
+                    "Also measure a whole chip: an analog parameter file with every effect at once "
+                    "(repeatable; its seeds are replaced by 1..chips)");
 
   try {
     app.parse(argc, argv);

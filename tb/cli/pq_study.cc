@@ -105,6 +105,7 @@ struct Point {
   double ties = 0, timeouts = 0, cycles_per_token = 0;
   double charge_early = 0, charge_none = 0;  // per token, chip mean
   uint32_t ticks_full = 0;
+  bool whole = false;  // a whole chip from a file, not a level of one effect
 };
 
 }  // namespace
@@ -145,7 +146,9 @@ int pq_study(const PqStudyOptions& so) {
     if (!r.base.passed) throw Error("pq-study: the RTL disagreed with the golden model; no study");
     return r;
   };
-  size_t total = 1;
+  std::vector<AnalogParams> chip_params;  // read first: a bad file fails before the long run
+  for (const auto& f : so.chip_files) chip_params.push_back(AnalogParams::from_file(f));
+  size_t total = 1 + so.chip_files.size() * so.chips;
   for (const auto& sw : sweeps()) total += sw.levels.size() * (sw.random ? so.chips : 1);
   fmt::print(
       "hycim pq-study: {} token encodings per run (Gaussian tokens, sigma {} INT8 LSB), ci "
@@ -159,47 +162,58 @@ int pq_study(const PqStudyOptions& so) {
              ideal_float);
 
   size_t done = 1;
+  // Runs `p` on chips 1..nchips (chip and run seed = the chip number), from the effects `a`.
+  auto measure = [&](Point& p, AnalogParams a, uint32_t nchips) {
+    for (uint32_t c = 1; c <= nchips; ++c) {
+      a.chip_seed = c;
+      a.run_seed = c;
+      p.ticks_full = a.ticks_full;
+      const auto r = run_one(a);
+      size_t same = 0, n = 0;
+      for (size_t t = 0; t < r.code_words.size() && t < ideal.code_words.size(); ++t) {
+        for (int g = 0; g < spec.groups; ++g) {
+          same += ((r.code_words[t] >> (4 * g)) & 0xf) == ((ideal.code_words[t] >> (4 * g)) & 0xf);
+          ++n;
+        }
+      }
+      const double codes = static_cast<double>(std::max<uint64_t>(r.codes, 1));
+      p.agree_ideal.push_back(100.0 * static_cast<double>(same) / std::max<size_t>(n, 1));
+      p.agree_float.push_back(100.0 * r.agree_float / codes);
+      p.ties += 100.0 * r.ties / codes / nchips;
+      p.timeouts += 100.0 * r.timeouts / codes / nchips;
+      p.cycles_per_token += static_cast<double>(r.busy_cycles) / r.tokens / nchips;
+      p.charge_early += r.charge_early / r.tokens / nchips;
+      p.charge_none += r.charge_none / r.tokens / nchips;
+      ++done;
+    }
+    const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
+    fmt::print(
+        "  [{}/{}] {:<17} {:>8}: vs ideal chip {:6.2f} % [{:.2f}, {:.2f}], vs float NC "
+        "{:6.2f} %, ties {:5.2f} %, {:6.1f} cycles/token, charge early/none {:.3f}\n",
+        done, total, p.effect, p.whole ? "whole" : fmt::format("{:g}", p.level), si.mean, si.min,
+        si.max, sf.mean, p.ties, p.cycles_per_token, p.charge_early / p.charge_none);
+    std::fflush(stdout);
+  };
   std::vector<Point> pts;
   for (const auto& sw : sweeps()) {
     for (double v : sw.levels) {
       Point p;
       p.effect = sw.effect;
       p.level = v;
-      const uint32_t nchips = sw.random ? so.chips : 1;
-      for (uint32_t c = 1; c <= nchips; ++c) {
-        AnalogParams a;
-        sw.set(a, v);
-        a.chip_seed = c;
-        a.run_seed = c;
-        p.ticks_full = a.ticks_full;
-        const auto r = run_one(a);
-        size_t same = 0, n = 0;
-        for (size_t t = 0; t < r.code_words.size() && t < ideal.code_words.size(); ++t) {
-          for (int g = 0; g < spec.groups; ++g) {
-            same +=
-                ((r.code_words[t] >> (4 * g)) & 0xf) == ((ideal.code_words[t] >> (4 * g)) & 0xf);
-            ++n;
-          }
-        }
-        const double codes = static_cast<double>(std::max<uint64_t>(r.codes, 1));
-        p.agree_ideal.push_back(100.0 * static_cast<double>(same) / std::max<size_t>(n, 1));
-        p.agree_float.push_back(100.0 * r.agree_float / codes);
-        p.ties += 100.0 * r.ties / codes / nchips;
-        p.timeouts += 100.0 * r.timeouts / codes / nchips;
-        p.cycles_per_token += static_cast<double>(r.busy_cycles) / r.tokens / nchips;
-        p.charge_early += r.charge_early / r.tokens / nchips;
-        p.charge_none += r.charge_none / r.tokens / nchips;
-        ++done;
-      }
-      const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
-      fmt::print(
-          "  [{}/{}] {:<17} {:>8g}: vs ideal chip {:6.2f} % [{:.2f}, {:.2f}], vs float NC "
-          "{:6.2f} %, ties {:5.2f} %, {:6.1f} cycles/token, charge early/none {:.3f}\n",
-          done, total, sw.effect, v, si.mean, si.min, si.max, sf.mean, p.ties, p.cycles_per_token,
-          p.charge_early / p.charge_none);
-      std::fflush(stdout);
+      AnalogParams a;
+      sw.set(a, v);
+      measure(p, a, sw.random ? so.chips : 1);
       pts.push_back(std::move(p));
     }
+  }
+  // Whole chips: every effect of a parameter file at once, on the same chip seeds.
+  std::vector<Point> whole;
+  for (size_t i = 0; i < so.chip_files.size(); ++i) {
+    Point p;
+    p.effect = so.chip_files[i];
+    p.whole = true;
+    measure(p, chip_params[i], so.chips);
+    whole.push_back(std::move(p));
   }
 
   // Per effect and threshold: the largest tested level up to which every level keeps the worst
@@ -223,6 +237,21 @@ int pq_study(const PqStudyOptions& so) {
     thr_md += row + "\n";
   }
 
+  std::string whole_md;
+  if (!whole.empty()) {
+    whole_md =
+        "## Whole chips (every effect of the file at once, chip seeds 1..chips)\n\n"
+        "| chip file | vs ideal chip % | vs float NC % | ties % | charge early/none |\n"
+        "|---|---|---|---|---|\n";
+    for (const auto& p : whole) {
+      const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
+      whole_md += fmt::format(
+          "| {} | {:.2f} [{:.2f}, {:.2f}] | {:.2f} [{:.2f}, {:.2f}] | {:.2f} | {:.3f} |\n",
+          p.effect, si.mean, si.min, si.max, sf.mean, sf.min, sf.max, p.ties,
+          p.charge_early / p.charge_none);
+    }
+    whole_md += "\n";
+  }
   std::string md = fmt::format(
       "# PQ code agreement vs analog non-idealities\n\n"
       "`hycim pq-study --tokens {} --chips {}`: {} token encodings per run through the ci "
@@ -232,12 +261,13 @@ int pq_study(const PqStudyOptions& so) {
       "levels).\n\n"
       "## Largest level tested at which the worst chip's agreement with the ideal chip stays "
       "above each threshold\n\n{}\n"
+      "{}"
       "## Every point\n\n"
       "| effect | level | vs ideal chip % | vs float NC % | ties % | timeouts % | cycles/token | "
       "charge/token early | charge/token none | early/none |\n"
       "|---|---|---|---|---|---|---|---|---|---|\n",
       runs * kSeq, so.chips, runs * kSeq, pq::kDefaultSigma, so.chips, ideal_float, spec.in_bits,
-      thr_md);
+      thr_md, whole_md);
   for (const auto& p : pts) {
     const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
     md += fmt::format(
@@ -276,6 +306,16 @@ int pq_study(const PqStudyOptions& so) {
          {"cycles_per_token", p.cycles_per_token},
          {"charge_per_token_early_stop", p.charge_early},
          {"charge_per_token_no_early_stop", p.charge_none}});
+  }
+
+  for (const auto& p : whole) {
+    const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
+    j["whole_chips"].push_back(
+        {{"file", p.effect},
+         {"agree_ideal_pct", {{"mean", si.mean}, {"min", si.min}, {"max", si.max}}},
+         {"agree_float_pct", {{"mean", sf.mean}, {"min", sf.min}, {"max", sf.max}}},
+         {"ties_pct", p.ties},
+         {"charge_early_over_none", p.charge_early / p.charge_none}});
   }
 
   // The plot: one panel per effect, and the energy proxy against the WTA clock resolution.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hycim::cli {
 
@@ -13,6 +14,7 @@ struct PqStudyOptions {
   std::string json = "reports/pq_study.json";
   std::string table = "reports/pq_study.md";
   std::string png = "reports/pq_study.png";
+  std::vector<std::string> chip_files;  // whole chips (key = value files), every effect at once
 };
 
 // Runs the study, prints progress and the tables, writes JSON, markdown and a PNG plot.
