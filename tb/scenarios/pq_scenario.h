@@ -156,14 +156,18 @@ class XbarResponder : public ClockPlugin {
           &root->pq_encoder__DOT__ana_vsense_g2, &root->pq_encoder__DOT__ana_vsense_g3,
           &root->pq_encoder__DOT__ana_vsense_g4, &root->pq_encoder__DOT__ana_vsense_g5,
           &root->pq_encoder__DOT__ana_vsense_g6, &root->pq_encoder__DOT__ana_vsense_g7};
-      for (int g = 0; g < spec_.groups && g < 8; ++g) {
-        // The group's sense nodes discharge until grp_stop; the leading one is the lowest.
+      // Column c's sense node: 1 precharged, 0 at the threshold, frozen at its group's stop.
+      auto ramp = [&](int c) {
+        const int g = c / spec_.cols_per_group;
         const double kk =
             stop_[g] ? std::min<double>(static_cast<double>(k), stop_[g]) : static_cast<double>(k);
+        const double te = race_.t_exact[c];
+        return std::isfinite(te) && te > 0 ? std::max(0.0, 1.0 - kk / te) : 1.0;
+      };
+      for (int g = 0; g < spec_.groups && g < 8; ++g) {  // the leading node is the lowest
         double v = 1.0;
         for (int c = g * spec_.cols_per_group; c < (g + 1) * spec_.cols_per_group; ++c) {
-          const double te = race_.t_exact[c];
-          if (std::isfinite(te) && te > 0) v = std::min(v, std::max(0.0, 1.0 - kk / te));
+          v = std::min(v, ramp(c));
         }
         *probe[g] = v;
       }
@@ -177,12 +181,8 @@ class XbarResponder : public ClockPlugin {
           &root->pq_encoder__DOT__ana_col_vsense_10, &root->pq_encoder__DOT__ana_col_vsense_11,
           &root->pq_encoder__DOT__ana_col_vsense_12, &root->pq_encoder__DOT__ana_col_vsense_13,
           &root->pq_encoder__DOT__ana_col_vsense_14, &root->pq_encoder__DOT__ana_col_vsense_15};
-      const int pg = probe_group;
-      const double kk =
-          stop_[pg] ? std::min<double>(static_cast<double>(k), stop_[pg]) : static_cast<double>(k);
       for (int c = 0; c < spec_.cols_per_group && c < 16; ++c) {
-        const double te = race_.t_exact[pg * spec_.cols_per_group + c];
-        *col[c] = std::isfinite(te) && te > 0 ? std::max(0.0, 1.0 - kk / te) : 1.0;
+        *col[c] = ramp(probe_group * spec_.cols_per_group + c);
       }
     }
   }
