@@ -32,39 +32,54 @@ std::string trim(const std::string& s) {
   return s.substr(a, b - a + 1);
 }
 
+// The real-valued parameters, in the order describe() lists them: name, member, the values it
+// accepts, and whether a non-zero value is a non-ideal effect (drift_t only scales drift_nu).
+enum class Range { kNonNegative, kRate, kAtLeastOne };
+struct RealField {
+  const char* name;
+  double AnalogParams::*member;
+  Range range;
+  bool effect;
+};
+constexpr RealField kRealFields[] = {
+    {"g_off", &AnalogParams::g_off, Range::kNonNegative, true},
+    {"prog_sigma", &AnalogParams::prog_sigma, Range::kNonNegative, true},
+    {"read_sigma", &AnalogParams::read_sigma, Range::kNonNegative, true},
+    {"comp_offset_sigma", &AnalogParams::comp_offset_sigma, Range::kNonNegative, true},
+    {"comp_jitter", &AnalogParams::comp_jitter, Range::kNonNegative, true},
+    {"ir_drop", &AnalogParams::ir_drop, Range::kRate, true},
+    {"stuck_on_rate", &AnalogParams::stuck_on_rate, Range::kRate, true},
+    {"stuck_off_rate", &AnalogParams::stuck_off_rate, Range::kRate, true},
+    {"drift_nu", &AnalogParams::drift_nu, Range::kNonNegative, true},
+    {"drift_nu_sigma", &AnalogParams::drift_nu_sigma, Range::kNonNegative, true},
+    {"drift_t", &AnalogParams::drift_t, Range::kAtLeastOne, false},
+};
+
 }  // namespace
 
 bool AnalogParams::ideal() const {
-  return g_off == 0.0 && prog_sigma == 0.0 && read_sigma == 0.0 && comp_offset_sigma == 0.0 &&
-         comp_jitter == 0.0 && ir_drop == 0.0 && stuck_on_rate == 0.0 && stuck_off_rate == 0.0 &&
-         drift_nu == 0.0 && drift_nu_sigma == 0.0;
+  for (const auto& f : kRealFields) {
+    if (f.effect && this->*f.member != 0.0) return false;
+  }
+  return true;
 }
 
 void AnalogParams::set(const std::string& key, const std::string& value) {
-  auto nonneg = [&](double* dst) {
+  for (const auto& f : kRealFields) {
+    if (key != f.name) continue;
     const double d = parse_double(key, value);
-    HYCIM_CHECK(d >= 0.0, "{} = {} must not be negative", key, d);
-    *dst = d;
-  };
-  auto rate = [&](double* dst) {
-    const double d = parse_double(key, value);
-    HYCIM_CHECK(d >= 0.0 && d <= 1.0, "{} = {} is not a rate in [0, 1]", key, d);
-    *dst = d;
-  };
-  if (key == "g_off") return nonneg(&g_off);
-  if (key == "prog_sigma") return nonneg(&prog_sigma);
-  if (key == "read_sigma") return nonneg(&read_sigma);
-  if (key == "comp_offset_sigma") return nonneg(&comp_offset_sigma);
-  if (key == "comp_jitter") return nonneg(&comp_jitter);
-  if (key == "ir_drop") return rate(&ir_drop);
-  if (key == "stuck_on_rate") return rate(&stuck_on_rate);
-  if (key == "stuck_off_rate") return rate(&stuck_off_rate);
-  if (key == "drift_nu") return nonneg(&drift_nu);
-  if (key == "drift_nu_sigma") return nonneg(&drift_nu_sigma);
-  if (key == "drift_t") {
-    const double d = parse_double(key, value);
-    HYCIM_CHECK(d >= 1.0, "drift_t = {} must be >= 1 (time since programming / t0)", d);
-    drift_t = d;
+    switch (f.range) {
+      case Range::kNonNegative:
+        HYCIM_CHECK(d >= 0.0, "{} = {} must not be negative", key, d);
+        break;
+      case Range::kRate:
+        HYCIM_CHECK(d >= 0.0 && d <= 1.0, "{} = {} is not a rate in [0, 1]", key, d);
+        break;
+      case Range::kAtLeastOne:
+        HYCIM_CHECK(d >= 1.0, "{} = {} must be >= 1 (time since programming / t0)", key, d);
+        break;
+    }
+    this->*f.member = d;
     return;
   }
   if (key == "ticks_full" || key == "chip_seed" || key == "run_seed") {
@@ -114,25 +129,15 @@ AnalogParams AnalogParams::from_file(const std::string& path) {
 }
 
 std::string AnalogParams::describe() const {
-  std::vector<std::string> parts;
   const AnalogParams d;
-  auto add = [&](const char* k, double v, double dv) {
-    if (v != dv) parts.push_back(fmt::format("{}={}", k, v));
-  };
-  add("g_off", g_off, d.g_off);
-  add("prog_sigma", prog_sigma, d.prog_sigma);
-  add("read_sigma", read_sigma, d.read_sigma);
-  add("comp_offset_sigma", comp_offset_sigma, d.comp_offset_sigma);
-  add("comp_jitter", comp_jitter, d.comp_jitter);
-  add("ir_drop", ir_drop, d.ir_drop);
-  add("stuck_on_rate", stuck_on_rate, d.stuck_on_rate);
-  add("stuck_off_rate", stuck_off_rate, d.stuck_off_rate);
-  add("drift_nu", drift_nu, d.drift_nu);
-  add("drift_nu_sigma", drift_nu_sigma, d.drift_nu_sigma);
-  add("drift_t", drift_t, d.drift_t);
-  add("ticks_full", ticks_full, d.ticks_full);
   std::string s;
-  for (const auto& p : parts) s += (s.empty() ? "" : " ") + p;
+  auto add = [&s](const char* k, auto v) {
+    s += fmt::format("{}{}={}", s.empty() ? "" : " ", k, v);
+  };
+  for (const auto& f : kRealFields) {
+    if (this->*f.member != d.*f.member) add(f.name, this->*f.member);
+  }
+  if (ticks_full != d.ticks_full) add("ticks_full", ticks_full);
   return s.empty() ? "ideal" : s;
 }
 
