@@ -250,13 +250,14 @@ std::vector<uint32_t> PqCrossbar::discharge_ticks(std::span<const uint32_t> stop
   return t;
 }
 
-double PqCrossbar::race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const {
+double PqCrossbar::race_charge(std::span<const uint32_t> active_ticks) const {
   const auto& s = map_.spec;
-  const auto active = discharge_ticks(stop_tick, t_max);
+  HYCIM_CHECK(active_ticks.size() >= static_cast<size_t>(s.groups), "{} active times for {} groups",
+              active_ticks.size(), s.groups);
   if (last_gross_.empty()) return 0.0;
   double q = 0.0;
   for (int g = 0; g < s.groups; ++g) {
-    const uint32_t stop = active[g];
+    const uint32_t stop = active_ticks[g];
     for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
       q += std::abs(last_gross_[c]) * std::min(stop, last_tick_[c]);
     }

@@ -282,12 +282,12 @@ class XbarResponder : public ClockPlugin {
       }
     }
     if (cur_model_ != nullptr) {
-      charge_early_ += cur_model_->race_charge(stop_, cfg_.t_max);
       std::vector<uint32_t> none(stop_.size(), 0);
       for (int g = static_cast<int>(cfg_.groups); g < spec_.groups; ++g) none[g] = 1;
-      charge_none_ += cur_model_->race_charge(none, cfg_.t_max);
       const auto te = cur_model_->discharge_ticks(stop_, cfg_.t_max);
       const auto tn = cur_model_->discharge_ticks(none, cfg_.t_max);
+      charge_early_ += cur_model_->race_charge(te);
+      charge_none_ += cur_model_->race_charge(tn);
       for (size_t g = 0; g < te.size(); ++g) {
         group_ticks_early_ += te[g];
         group_ticks_none_ += tn[g];

@@ -234,11 +234,11 @@ TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
       stop[g] = r.win_tick[g] + 1u;  // grp_stop one cycle after lock
       for (int c = 0; c < 16; ++c) last[g] = std::max(last[g], e.tick[g * 16 + c]);
     }
-    const double a = xb.race_charge(stop, spec.tick_limit());
-    const double b = xb.race_charge(none, spec.tick_limit());
+    const double a = xb.race_charge(xb.discharge_ticks(stop, spec.tick_limit()));
+    const double b = xb.race_charge(xb.discharge_ticks(none, spec.tick_limit()));
     ASSERT_LE(a, b);
     // No early stop ends each group's race at its last column's fire tick.
-    ASSERT_DOUBLE_EQ(b, xb.race_charge(last, spec.tick_limit()));
+    ASSERT_DOUBLE_EQ(b, xb.race_charge(xb.discharge_ticks(last, spec.tick_limit())));
     ASSERT_EQ(xb.discharge_ticks(none, spec.tick_limit()), last);
     ASSERT_EQ(xb.discharge_ticks(stop, spec.tick_limit()), stop);
     const auto capped = xb.discharge_ticks(none, 3);

@@ -63,15 +63,15 @@ class PqCrossbar {
   const golden::XbarMap& map() const { return map_; }
   const AnalogParams& params() const { return p_; }
 
-  // Energy proxy of one race: the charge the columns draw, sum over columns of
-  // |I_col| x (ticks it discharged), for given per-group stop ticks. A data column discharges
-  // until its own fire tick or the group's stop, whichever is first; the reference column until
-  // the stop. Stop 0 means no early stop: the group's race ends when its last column fires (or
-  // at t_max). Column currents are the gross (not net) currents of the last eval.
-  double race_charge(std::span<const uint32_t> stop_tick, uint32_t t_max) const;
-  // Per group, the ticks its sense nodes were active in the last race (the discharge time the
-  // energy accounting uses), for the same stop ticks and rule as race_charge.
+  // Per group, the ticks its sense nodes were active in the last race, for given per-group stop
+  // ticks: the stop, or, for stop 0 (no early stop), the tick its last column fired; at most
+  // t_max. This is the discharge time the energy accounting uses.
   std::vector<uint32_t> discharge_ticks(std::span<const uint32_t> stop_tick, uint32_t t_max) const;
+  // Energy proxy of the last race: the charge the columns draw, sum over columns of
+  // |I_col| x (ticks it discharged), given each group's active ticks (from discharge_ticks). A
+  // data column discharges until its own fire tick or the group's end, whichever is first; the
+  // reference column until the group's end. Currents are the gross (not net) ones of the eval.
+  double race_charge(std::span<const uint32_t> active_ticks) const;
 
  private:
   golden::XbarMap map_;
