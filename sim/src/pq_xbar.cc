@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hycim/golden/check.h"
+#include "hycim/golden/parse.h"
 
 namespace hycim::sim {
 
@@ -83,15 +84,9 @@ void AnalogParams::set(const std::string& key, const std::string& value) {
     return;
   }
   if (key == "ticks_full" || key == "chip_seed" || key == "run_seed") {
-    size_t pos = 0;
-    uint64_t v = 0;
-    try {
-      v = std::stoull(value, &pos, 0);
-    } catch (const std::exception&) {
-      pos = 0;
-    }
-    HYCIM_CHECK(pos == value.size() && !value.empty() && value[0] != '-',
-                "{} = '{}' is not an unsigned integer", key, value);
+    const auto parsed = golden::parse_u64(value);
+    HYCIM_CHECK(parsed.has_value(), "{} = '{}' is not an unsigned integer", key, value);
+    const uint64_t v = *parsed;
     if (key == "ticks_full") {
       HYCIM_CHECK(v >= 1 && v <= 65535, "ticks_full = {} (1..65535)", v);
       ticks_full = static_cast<uint32_t>(v);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "hycim/golden/check.h"
+#include "hycim/golden/parse.h"
 #include "hycim/golden/rng.h"
 
 namespace hycim::tb {
@@ -11,18 +12,11 @@ namespace hycim::tb {
 uint64_t base_seed() {
   const char* env = std::getenv("HYCIM_SEED");
   if (env == nullptr || *env == '\0') return 1;
-  const std::string s(env);
-  size_t used = 0;
-  uint64_t v = 0;
-  try {
-    v = std::stoull(s, &used, 0);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != s.size()) {
-    throw Error("HYCIM_SEED='" + s + "' is not a decimal or 0x-hex unsigned integer");
-  }
-  return v;
+  const auto v = golden::parse_u64(env);
+  if (!v)
+    throw Error(std::string("HYCIM_SEED='") + env +
+                "' is not a decimal or 0x-hex unsigned integer");
+  return *v;
 }
 
 uint64_t derive_seed(uint64_t base, std::string_view name) {

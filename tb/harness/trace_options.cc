@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "hycim/golden/check.h"
+#include "hycim/golden/parse.h"
 
 namespace hycim::tb {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 uint64_t env_u64(const char* name, uint64_t dflt) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return dflt;
-  try {
-    size_t used = 0;
-    const uint64_t x = std::stoull(v, &used, 0);
-    if (used == std::string(v).size()) return x;
-  } catch (const std::exception&) {
-  }
+  if (const auto x = golden::parse_u64(v)) return *x;
   throw Error(fmt::format("{}='{}' is not an unsigned integer", name, v));
 }
 
