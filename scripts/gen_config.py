@@ -71,6 +71,17 @@ def load(path: Path = CONFIG_FILE) -> dict:
         for c in blk["configs"]:
             if c not in configs:
                 raise ConfigError(f"{path}: [blocks.{bname}] names unknown configuration '{c}'")
+        views = blk.setdefault("views", {})
+        if not isinstance(views, dict):
+            raise ConfigError(f"{path}: [blocks.{bname}] views must be a table of configuration = view file")
+        for c, v in views.items():
+            if c not in blk["configs"]:
+                raise ConfigError(f"{path}: [blocks.{bname}] views names configuration '{c}', which the block is not built in")
+            if not isinstance(v, str) or not (ROOT / v).is_file():
+                raise ConfigError(f"{path}: [blocks.{bname}] view {v!r} for '{c}' is not a file in the repository")
+        run = blk.get("view_check")
+        if run is not None and (not isinstance(run, str) or not views):
+            raise ConfigError(f"{path}: [blocks.{bname}] view_check must be a string of hycim arguments, with views set")
         for p, v in blk["params"].items():
             if isinstance(v, str) and v not in keys:
                 raise ConfigError(f"{path}: [blocks.{bname}] parameter {p} = '{v}' is not a configuration key")
@@ -128,6 +139,10 @@ def cmake_manifest(data: dict) -> str:
         out.append(f'set(HYCIM_BLOCK_{bname}_SOURCES "{srcs}")')
         out.append(f"set(HYCIM_BLOCK_{bname}_CONFIGS {' '.join(blk['configs'])})")
         out.append(f"set(HYCIM_BLOCK_{bname}_IS_TOP {1 if blk['top'] else 0})")
+        for c, v in blk["views"].items():
+            out.append(f'set(HYCIM_BLOCK_{bname}_VIEW_{c} "{ROOT / v}")')
+        if blk.get("view_check"):
+            out.append(f'set(HYCIM_BLOCK_{bname}_VIEW_CHECK "{blk["view_check"]}")')
     return "\n".join(out) + "\n"
 
 

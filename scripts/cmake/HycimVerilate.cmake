@@ -8,6 +8,41 @@
 #   coverage when HYCIM_COVERAGE is ON,
 # and re-exports Verilator's VM_* definitions so that every test linking the library sees them.
 # Every test of that (block, configuration) pair links to this one library.
+# _hycim_verilated_runtime(<sources>)
+#
+# The Verilator runtime, compiled once for the whole build (hycim_verilated_rt): the union of the
+# runtime sources that verilate() lists for the blocks (a block with DPI adds verilated_dpi.cpp).
+# Every block is verilated with the same options (FST tracing, coverage by HYCIM_COVERAGE), so
+# one set of objects serves them all.
+function(_hycim_verilated_runtime rt_srcs)
+  if(TARGET hycim_verilated_rt)
+    get_property(_have GLOBAL PROPERTY HYCIM_VERILATED_RT_SOURCES)
+    foreach(_s ${rt_srcs})
+      if(NOT _s IN_LIST _have)
+        target_sources(hycim_verilated_rt PRIVATE ${_s})
+        set_property(GLOBAL APPEND PROPERTY HYCIM_VERILATED_RT_SOURCES ${_s})
+      endif()
+    endforeach()
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY HYCIM_VERILATED_RT_SOURCES "${rt_srcs}")
+  add_library(hycim_verilated_rt STATIC ${rt_srcs})
+  if(HYCIM_COVERAGE)
+    set(_cov 1)
+  else()
+    set(_cov 0)
+  endif()
+  # The same definitions verilate() gives its own copy of these files.
+  target_compile_definitions(hycim_verilated_rt PRIVATE
+    VM_COVERAGE=${_cov} VM_SC=0 VM_TRACE=1 VM_TRACE_VCD=0 VM_TRACE_FST=1)
+  target_include_directories(hycim_verilated_rt SYSTEM PUBLIC
+    "${VERILATOR_ROOT}/include" "${VERILATOR_ROOT}/include/vltstd")
+  find_package(Threads REQUIRED)
+  find_package(ZLIB REQUIRED)
+  target_link_libraries(hycim_verilated_rt PUBLIC Threads::Threads ZLIB::ZLIB)
+  target_compile_options(hycim_verilated_rt PRIVATE -w)
+endfunction()
+
 function(hycim_verilate)
   cmake_parse_arguments(HV "" "BLOCK;CONFIG" "" ${ARGN})
   if(NOT HV_BLOCK OR NOT HV_CONFIG)
@@ -43,6 +78,16 @@ function(hycim_verilate)
       --trace-max-width 256 --trace-max-array 64
       --coverage-max-width 256
       --x-assign unique --x-initial unique)
+  # verilate() adds Verilator's runtime (verilated.cpp, the FST writer, threads, coverage) to
+  # every target it is called on: about 5 s of compile each, for identical objects. Take those
+  # sources out again and link the one runtime library that the first block built instead.
+  get_target_property(_srcs ${target} SOURCES)
+  set(_rt_srcs ${_srcs})
+  list(FILTER _rt_srcs INCLUDE REGEX "^${VERILATOR_ROOT}/include/")
+  list(FILTER _srcs EXCLUDE REGEX "^${VERILATOR_ROOT}/include/")
+  set_property(TARGET ${target} PROPERTY SOURCES ${_srcs})
+  _hycim_verilated_runtime("${_rt_srcs}")
+  target_link_libraries(${target} PUBLIC hycim_verilated_rt)
   # Verilator makes these PRIVATE; tests must see them to compile the trace and coverage code.
   if(HYCIM_COVERAGE)
     target_compile_definitions(${target} INTERFACE VM_TRACE=1 VM_TRACE_FST=1 VM_COVERAGE=1)
@@ -70,7 +115,13 @@ function(hycim_rtl_test)
     set(HT_TIMEOUT 300)
   endif()
   hycim_verilate(BLOCK ${HT_BLOCK} CONFIG ${HT_CONFIG})
-  add_executable(${HT_NAME} ${HT_SOURCES})
+  add_executable(${HT_NAME} ${HT_SOURCES} ${HYCIM_TEST_MAIN})
+  # The block's saved gtkwave view for this configuration, if it has one: the binary's
+  # waveforms open with it.
+  if(DEFINED HYCIM_BLOCK_${HT_BLOCK}_VIEW_${HT_CONFIG})
+    target_compile_definitions(${HT_NAME} PRIVATE
+      HYCIM_WAVE_VIEW="${HYCIM_BLOCK_${HT_BLOCK}_VIEW_${HT_CONFIG}}")
+  endif()
   target_link_libraries(${HT_NAME} PRIVATE hycim_vl_${HT_BLOCK}_${HT_CONFIG} hycim_tb_gtest
     ${HT_LIBS})
   target_compile_options(${HT_NAME} PRIVATE ${HYCIM_CXX_WARNINGS})

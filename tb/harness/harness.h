@@ -73,6 +73,7 @@ class Harness {
     ctx_->randSeed(static_cast<int>(opt_.seed & 0x7fffffff));
     ctx_->traceEverOn(opt_.trace.enabled);
     dut_ = std::make_unique<Dut>(ctx_.get(), "TOP");
+    log_.set_cycle_source(&cycle_);
     if (opt_.trace.enabled) open_trace();
     dut_->clk_i = 0;
     dut_->rst_ni = 1;
@@ -82,6 +83,7 @@ class Harness {
   ~Harness() {
     dut_->final();
     close_trace();
+    log_.set_cycle_source(nullptr);
     write_coverage(*ctx_, opt_.name);
   }
 
@@ -138,14 +140,14 @@ class Harness {
     eval();
     for (auto* p : plugins_) p->sample(cycle_);
     dump(time_);
-    time_ += 5;
+    time_ += kClockPeriod / 2;
     ctx_->time(time_);
     dut_->clk_i = 1;
     eval();
     dump(time_);
     for (auto* p : plugins_) p->after_edge(cycle_);
     ++cycle_;
-    time_ += 5;
+    time_ += kClockPeriod / 2;
     ctx_->time(time_);
     dut_->clk_i = 0;
     eval();
@@ -184,6 +186,9 @@ class Harness {
 #if VM_TRACE
     if (tfp_open_ && cycle_ >= opt_.trace.start_cycle && cycle_ <= opt_.trace.stop_cycle) {
       tfp_->dump(t);
+      if (!dumped_any_) dump_first_ = t;
+      dumped_any_ = true;
+      dump_last_ = t;
     }
 #endif
   }
@@ -200,6 +205,13 @@ class Harness {
         return;
       }
     }
+    // The view opens on what was recorded, with the marker on the first error if there is one.
+    WaveWindow w{dump_first_, dump_last_, {}};
+    if (const auto c = log_.first_error_cycle()) w.marker = *c * kClockPeriod;
+    std::string why;
+    if (!write_wave_view(opt_.trace.view, opt_.trace.file, w, opt_.trace.wave_view_file(), &why)) {
+      fmt::print(stderr, "[ trace ] {}\n", why);
+    }
     fmt::print("[ trace ] waveform: {}\n[ trace ] open with: {}\n", opt_.trace.file,
                opt_.trace.gtkwave_command());
 #endif
@@ -212,8 +224,12 @@ class Harness {
   std::vector<ClockPlugin*> plugins_;
   uint64_t cycle_ = 0;
   uint64_t time_ = 0;
+  static constexpr uint64_t kClockPeriod = 10;  // waveform time units per cycle (two steps of 5)
   bool rtl_error_ = false;
   bool tfp_open_ = false;
+  bool dumped_any_ = false;
+  uint64_t dump_first_ = 0;  // waveform times of the first and last dumped steps
+  uint64_t dump_last_ = 0;
   std::string fst_file_;
 #if VM_TRACE
   std::unique_ptr<VerilatedFstC> tfp_;

@@ -27,6 +27,7 @@ void HycimTest::SetUp() {
 }
 
 void HycimTest::TearDown() {
+  last_failure_cycle_ = log_.first_error_cycle();
   if (log_.count() > kMaxPrinted) {
     fmt::print("[  errors  ] {}: {} errors in total, the first {} printed\n", name_, log_.count(),
                kMaxPrinted);
@@ -40,6 +41,7 @@ HarnessOptions HycimTest::harness_options() const {
   o.name = file_stem();
   o.seed = seed_;
   o.trace = TraceOptions::from_env(o.name);
+  o.trace.view = wave_view_;
   return o;
 }
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "error_log.h"
@@ -31,7 +32,17 @@ class HycimTest : public ::testing::Test {
   golden::Rng& rng() { return rng_; }
   HarnessOptions harness_options() const;
 
+ public:
+  // The saved gtkwave view of the block under test (the test main sets it from the block's entry
+  // in rtl/config/hycim.toml); waveforms of this binary open with it.
+  static void set_wave_view(std::string view) { wave_view_ = std::move(view); }
+  // The cycle of the first error of the test that failed last (for the reproduce line's
+  // waveform window), if that test ran a simulation.
+  static std::optional<uint64_t> last_failure_cycle() { return last_failure_cycle_; }
+
  private:
+  static inline std::string wave_view_;
+  static inline std::optional<uint64_t> last_failure_cycle_;
   static constexpr size_t kMaxPrinted = 20;
   uint64_t seed_ = 0;
   std::string name_;

@@ -1,11 +1,17 @@
 // main() of every HyCIM test binary: gtest plus a listener that prints, for each failed test, a
-// command that reproduces it with the same seed (and the same command with a waveform).
+// command that reproduces it with the same seed, and the same command recording the waveform of
+// the window around the first error (kBefore cycles before it, kAfter after), which the
+// harness's written view opens on, with the marker on that error.
+// Built into each test binary (not the library) so that HYCIM_WAVE_VIEW, the block's saved view,
+// can differ per binary.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
+#include "hycim_test.h"
 #include "seed.h"
 
 namespace {
@@ -23,9 +29,17 @@ class ReproduceListener : public ::testing::EmptyTestEventListener {
     } catch (const std::exception&) {
     }
     fmt::print("[ REPRODUCE ] HYCIM_SEED={} {} --gtest_filter='{}'\n", base, exe_, name);
-    fmt::print("[ WAVEFORM  ] HYCIM_SEED={} HYCIM_TRACE=1 {} --gtest_filter='{}'\n", base, exe_,
-               name);
+    std::string window;
+    if (const auto c = hycim::tb::HycimTest::last_failure_cycle()) {
+      window = fmt::format("HYCIM_TRACE_START={} HYCIM_TRACE_STOP={} ",
+                           *c > kBefore ? *c - kBefore : 0, *c + kAfter);
+    }
+    fmt::print("[ WAVEFORM  ] HYCIM_SEED={} HYCIM_TRACE=1 {}{} --gtest_filter='{}'\n", base, window,
+               exe_, name);
   }
+
+  static constexpr uint64_t kBefore = 1000;
+  static constexpr uint64_t kAfter = 100;
 
  private:
   std::string exe_;
@@ -35,6 +49,9 @@ class ReproduceListener : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+#ifdef HYCIM_WAVE_VIEW
+  hycim::tb::HycimTest::set_wave_view(HYCIM_WAVE_VIEW);
+#endif
   std::string exe = argc > 0 ? argv[0] : "test";
   std::error_code ec;
   const auto abs = std::filesystem::absolute(exe, ec);

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "hycim/golden/check.h"
 #include "hycim/golden/parse.h"
@@ -41,10 +45,57 @@ TraceOptions TraceOptions::from_env(const std::string& default_stem) {
   return t;
 }
 
+std::string TraceOptions::wave_view_file() const {
+  return std::filesystem::absolute(std::filesystem::path(file).replace_extension(".gtkw")).string();
+}
+
 std::string TraceOptions::gtkwave_command() const {
   const std::string abs = std::filesystem::absolute(file).string();
-  if (view.empty()) return fmt::format("gtkwave {}", abs);
-  return fmt::format("gtkwave {} {}", abs, std::filesystem::absolute(view).string());
+  return fmt::format("gtkwave {} {}", abs, wave_view_file());
+}
+
+bool write_wave_view(const std::string& view, const std::string& wave, const WaveWindow& window,
+                     const std::string& out, std::string* why) {
+  auto fail = [&](std::string msg) {
+    if (why) *why = std::move(msg);
+    return false;
+  };
+  std::string body;
+  if (!view.empty()) {
+    std::ifstream in(view);
+    if (!in) return fail(fmt::format("cannot read the saved view {}", view));
+    std::string line;
+    while (std::getline(in, line)) {
+      // Drop what the written view sets itself: the waveform, the start time and the zoom line.
+      if (line.rfind("[dumpfile", 0) == 0 || line.rfind("[savefile]", 0) == 0 ||
+          line.rfind("[timestart]", 0) == 0 || line.rfind("*", 0) == 0) {
+        continue;
+      }
+      body += line;
+      body += '\n';
+    }
+  }
+  // gtkwave's zoom z scales the visible span by 2^-z. At z = 0 the wave pane of the saved views'
+  // 1600 x 900 window shows 3.54 time units (ns here: the models are verilated with a 1 ns
+  // timescale); measured with gtkwave 3.3.118. A 5 % margin keeps the last edge in view.
+  constexpr double kSpanAtZoom0 = 3.54;
+  const double span = static_cast<double>(std::max<uint64_t>(window.stop - window.start, 10));
+  const double zoom = -std::log2(span * 1.05 / kSpanAtZoom0);
+  std::ostringstream o;
+  o << fmt::format("[*] Written by the HyCIM harness: {} on {} .. {}\n",
+                   view.empty() ? std::string("no saved view") : view, window.start, window.stop);
+  o << fmt::format("[dumpfile] \"{}\"\n", std::filesystem::absolute(wave).string());
+  o << fmt::format("[timestart] {}\n", window.start);
+  o << fmt::format("*{:.6f} {}", zoom,
+                   window.marker ? static_cast<int64_t>(*window.marker) : int64_t{-1});
+  for (int i = 0; i < 26; ++i) o << " -1";  // the 26 named markers: none
+  o << '\n' << body;
+  std::ofstream f(out);
+  if (!f) return fail(fmt::format("cannot write the waveform view {}", out));
+  f << o.str();
+  f.flush();
+  if (!f) return fail(fmt::format("writing the waveform view {} failed", out));
+  return true;
 }
 
 bool fst_to_vcd(const std::string& fst, const std::string& vcd, std::string* why) {

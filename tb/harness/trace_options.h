@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace hycim::tb {
@@ -22,9 +23,27 @@ struct TraceOptions {
 
   // Reads the HYCIM_TRACE* variables; default_stem names the file when HYCIM_TRACE=1.
   static TraceOptions from_env(const std::string& default_stem);
-  // The command that opens the waveform.
+  // The view written beside the waveform when tracing ends (write_wave_view): the saved view,
+  // opened on the recorded window. <waveform without extension>.gtkw.
+  std::string wave_view_file() const;
+  // The command that opens the waveform with that view.
   std::string gtkwave_command() const;
 };
+
+// The time window a written view opens on, in waveform time units (the harness's clock period
+// is 10), and an optional primary marker (the first error).
+struct WaveWindow {
+  uint64_t start = 0;
+  uint64_t stop = 0;
+  std::optional<uint64_t> marker;
+};
+
+// Writes `out`: the saved gtkwave view `view` (none: a view with no signals) pointed at
+// `wave`, starting at window.start and zoomed so that the window fills a 1600-pixel-wide gtkwave
+// window, with the marker set (times in ns). A saved view alone opens at time 0 at gtkwave's
+// default zoom, where a long run shows nothing. Returns false (and says why in *why) on failure.
+bool write_wave_view(const std::string& view, const std::string& wave, const WaveWindow& window,
+                     const std::string& out, std::string* why);
 
 // Converts an FST file to VCD with fst2vcd; returns false (and says why in *why) on failure.
 bool fst_to_vcd(const std::string& fst, const std::string& vcd, std::string* why);
