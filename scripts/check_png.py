@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks a PNG plot written by HyCIM's report scripts (scripts/plot_pq_study.py).
 
 The file itself, with Python's zlib only: signature, every chunk's CRC, chunk order, an 8-bit

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots the PQ non-ideality study (`hycim pq-study`) from its JSON report with matplotlib.
 
 One panel per analog effect: the share of codes equal to the ideal chip's (mean over the chip
@@ -9,7 +9,8 @@ when the study ran whole chip files (--chip), one panel with their agreement.
 
     scripts/plot_pq_study.py [reports/pq_study.json] [-o reports/pq_study.png] [--dpi 100]
 
-Needs matplotlib (Debian python3-matplotlib, installed by scripts/bootstrap.sh for /usr/bin/python3).
+Needs matplotlib: Debian's python3-matplotlib, which scripts/bootstrap.sh installs for
+/usr/bin/python3 (hence the first line; with another interpreter, `python3 scripts/...`).
 Exit status: 0 written, 1 the report is missing or malformed, 2 bad arguments.
 """
 import argparse
