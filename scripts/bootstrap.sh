@@ -7,8 +7,9 @@ set -euo pipefail
 PKGS=(
   cmake ninja-build g++ ccache python3
   verilator zlib1g-dev yosys
-  libgtest-dev libgmock-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   lcov clang-format gtkwave xvfb xauth
+  python3-matplotlib
 )
 
 missing=()
@@ -48,6 +49,11 @@ check yosys "$(yosys -V 2>/dev/null | awk '{print $2}')" 0.23
 check cmake "$(cmake --version 2>/dev/null | awk 'NR==1{print $3}')" 3.25
 check g++ "$(g++ -dumpfullversion 2>/dev/null)" 12
 check python3 "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" 3.11
+# Debian's matplotlib belongs to /usr/bin/python3 (scripts/plot_pq_study.py, the plot test).
+if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+  echo "bootstrap: /usr/bin/python3 cannot import matplotlib (package python3-matplotlib)" >&2
+  fail=1
+fi
 if ((fail)); then
   echo "bootstrap: fix the tool versions above (Debian 12 packages meet every minimum)" >&2
   exit 1

@@ -12,5 +12,5 @@ cmake --build --preset default -j "${HYCIM_JOBS:-$(nproc)}" --target hycim
 # The sparse-attention front end: pq_encoder raced by the behavioral crossbar, analog ramps in
 # the waveform beside the WTA.
 ./build/hycim run pq --config ci --seed "${HYCIM_SEED:-1}" --runs 4 --stall random \
-  --analog sim/chips/all_effects.cfg --trace waves/pq_demo.fst --json reports/demo_pq.json
-echo "More: ./build/hycim --help, ./build/hycim pq-study, ./build/hycim run requant --config bert --len 4096, docs/README.md"
+  --analog sim/chips/all_effects.toml --trace waves/pq_demo.fst --json reports/demo_pq.json
+echo "More: ./build/hycim --help, ./build/hycim pq-study (plot: scripts/plot_pq_study.py), ./build/hycim run requant --config bert --len 4096, docs/README.md"

@@ -1,11 +1,16 @@
 #include "hycim/sim/pq_xbar.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "hycim/golden/check.h"
 #include "hycim/golden/parse.h"
@@ -14,47 +19,142 @@ namespace hycim::sim {
 
 namespace {
 
-double parse_double(const std::string& key, const std::string& v) {
-  size_t pos = 0;
-  double d = 0.0;
-  try {
-    d = std::stod(v, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  HYCIM_CHECK(pos == v.size() && std::isfinite(d), "{} = '{}' is not a number", key, v);
-  return d;
-}
-
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  const auto b = s.find_last_not_of(" \t\r");
-  return s.substr(a, b - a + 1);
-}
-
-// The real-valued parameters, in the order describe() lists them: name, member, the values it
-// accepts, and whether a non-zero value is a non-ideal effect (drift_t only scales drift_nu).
-enum class Range { kNonNegative, kRate, kAtLeastOne };
+// The real-valued parameters, in the order describe() lists them: name, member, the closed range
+// of legal values, what the value means (for messages), and whether a non-zero value is a
+// non-ideal effect (drift_t only scales drift_nu). sim/README.md lists the same ranges.
 struct RealField {
   const char* name;
   double AnalogParams::*member;
-  Range range;
+  double lo, hi;
+  const char* what;
   bool effect;
 };
 constexpr RealField kRealFields[] = {
-    {"g_off", &AnalogParams::g_off, Range::kNonNegative, true},
-    {"prog_sigma", &AnalogParams::prog_sigma, Range::kNonNegative, true},
-    {"read_sigma", &AnalogParams::read_sigma, Range::kNonNegative, true},
-    {"comp_offset_sigma", &AnalogParams::comp_offset_sigma, Range::kNonNegative, true},
-    {"comp_jitter", &AnalogParams::comp_jitter, Range::kNonNegative, true},
-    {"ir_drop", &AnalogParams::ir_drop, Range::kRate, true},
-    {"stuck_on_rate", &AnalogParams::stuck_on_rate, Range::kRate, true},
-    {"stuck_off_rate", &AnalogParams::stuck_off_rate, Range::kRate, true},
-    {"drift_nu", &AnalogParams::drift_nu, Range::kNonNegative, true},
-    {"drift_nu_sigma", &AnalogParams::drift_nu_sigma, Range::kNonNegative, true},
-    {"drift_t", &AnalogParams::drift_t, Range::kAtLeastOne, false},
+    {"g_off", &AnalogParams::g_off, 0.0, 15.0, "off conductance in level steps", true},
+    {"prog_sigma", &AnalogParams::prog_sigma, 0.0, 1.0, "relative sigma", true},
+    {"read_sigma", &AnalogParams::read_sigma, 0.0, 1.0, "relative sigma", true},
+    {"comp_offset_sigma", &AnalogParams::comp_offset_sigma, 0.0, 1.0, "relative sigma", true},
+    {"comp_jitter", &AnalogParams::comp_jitter, 0.0, 65535.0, "sigma in ticks", true},
+    {"ir_drop", &AnalogParams::ir_drop, 0.0, 1.0, "attenuation of the far corner", true},
+    {"stuck_on_rate", &AnalogParams::stuck_on_rate, 0.0, 1.0, "a rate", true},
+    {"stuck_off_rate", &AnalogParams::stuck_off_rate, 0.0, 1.0, "a rate", true},
+    {"drift_nu", &AnalogParams::drift_nu, 0.0, 1.0, "drift exponent", true},
+    {"drift_nu_sigma", &AnalogParams::drift_nu_sigma, 0.0, 1.0, "sigma of the exponent", true},
+    {"drift_t", &AnalogParams::drift_t, 1.0, 1e12, "time since programming / t0", false},
 };
+
+// The unsigned integer parameters: name and the closed range of legal values.
+struct UintField {
+  const char* name;
+  uint64_t lo, hi;
+};
+constexpr UintField kUintFields[] = {
+    {"ticks_full", 1, 65535},
+    {"chip_seed", 0, UINT64_MAX},
+    {"run_seed", 0, UINT64_MAX},
+};
+
+const RealField* find_real(std::string_view key) {
+  for (const auto& f : kRealFields) {
+    if (key == f.name) return &f;
+  }
+  return nullptr;
+}
+
+const UintField* find_uint(std::string_view key) {
+  for (const auto& f : kUintFields) {
+    if (key == f.name) return &f;
+  }
+  return nullptr;
+}
+
+[[noreturn]] void unknown_key(std::string_view key) {
+  std::string known;
+  for (const auto& f : kRealFields) known += fmt::format(" {}", f.name);
+  for (const auto& f : kUintFields) known += fmt::format(" {}", f.name);
+  throw Error(fmt::format("unknown analog parameter '{}' (known:{})", key, known));
+}
+
+// Sets a real parameter after its range check and, for the stuck-at rates, the check that the
+// two kinds together cover at most every cell. p is unchanged when a check fails.
+void set_real(AnalogParams& p, const RealField& f, double d) {
+  if (!std::isfinite(d)) throw Error(fmt::format("{} = {} is not a finite number", f.name, d));
+  if (d < f.lo || d > f.hi) {
+    throw Error(
+        fmt::format("{} = {} is out of range: legal [{}, {}] ({})", f.name, d, f.lo, f.hi, f.what));
+  }
+  AnalogParams next = p;
+  next.*f.member = d;
+  if (next.stuck_on_rate + next.stuck_off_rate > 1.0) {
+    throw Error(fmt::format("stuck_on_rate + stuck_off_rate = {} + {} exceeds 1",
+                            next.stuck_on_rate, next.stuck_off_rate));
+  }
+  p = next;
+}
+
+void set_uint(AnalogParams& p, const UintField& f, uint64_t v) {
+  if (v < f.lo || v > f.hi) {
+    throw Error(fmt::format("{} = {} is out of range: legal [{}, {}]", f.name, v, f.lo, f.hi));
+  }
+  const std::string_view key = f.name;
+  if (key == "ticks_full") {
+    p.ticks_full = static_cast<uint32_t>(v);
+  } else if (key == "chip_seed") {
+    p.chip_seed = v;
+  } else {
+    p.run_seed = v;
+  }
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// One TOML value: a real parameter takes a float or an integer; an integer parameter takes a
+// non-negative integer, or a string that golden::parse_u64 reads (for seeds of 2^63 and more,
+// which a TOML integer, signed 64-bit, cannot hold).
+void set_node(AnalogParams& p, std::string_view key, const toml::node& v) {
+  if (const auto* f = find_real(key)) {
+    if (const auto* d = v.as_floating_point()) return set_real(p, *f, d->get());
+    if (const auto* i = v.as_integer()) return set_real(p, *f, static_cast<double>(i->get()));
+    throw Error(fmt::format("{} must be a number, not {}", key, type_name(v.type())));
+  }
+  if (const auto* f = find_uint(key)) {
+    if (const auto* i = v.as_integer()) {
+      if (i->get() < 0) throw Error(fmt::format("{} = {} must not be negative", key, i->get()));
+      return set_uint(p, *f, static_cast<uint64_t>(i->get()));
+    }
+    if (const auto* s = v.as_string()) {
+      const auto parsed = golden::parse_u64(s->get());
+      if (!parsed) {
+        throw Error(fmt::format("{} = \"{}\" is not an unsigned integer", key, s->get()));
+      }
+      return set_uint(p, *f, *parsed);
+    }
+    throw Error(fmt::format("{} must be an unsigned integer, not {}", key, type_name(v.type())));
+  }
+  unknown_key(key);
+}
 
 }  // namespace
 
@@ -66,58 +166,61 @@ bool AnalogParams::ideal() const {
 }
 
 void AnalogParams::set(const std::string& key, const std::string& value) {
-  for (const auto& f : kRealFields) {
-    if (key != f.name) continue;
-    const double d = parse_double(key, value);
-    switch (f.range) {
-      case Range::kNonNegative:
-        HYCIM_CHECK(d >= 0.0, "{} = {} must not be negative", key, d);
-        break;
-      case Range::kRate:
-        HYCIM_CHECK(d >= 0.0 && d <= 1.0, "{} = {} is not a rate in [0, 1]", key, d);
-        break;
-      case Range::kAtLeastOne:
-        HYCIM_CHECK(d >= 1.0, "{} = {} must be >= 1 (time since programming / t0)", key, d);
-        break;
+  if (const auto* f = find_real(key)) {
+    size_t pos = 0;
+    double d = 0.0;
+    try {
+      d = std::stod(value, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
     }
-    this->*f.member = d;
-    return;
+    if (pos == 0 || pos != value.size()) {
+      throw Error(fmt::format("{} = '{}' is not a number", key, value));
+    }
+    return set_real(*this, *f, d);
   }
-  if (key == "ticks_full" || key == "chip_seed" || key == "run_seed") {
+  if (const auto* f = find_uint(key)) {
     const auto parsed = golden::parse_u64(value);
-    HYCIM_CHECK(parsed.has_value(), "{} = '{}' is not an unsigned integer", key, value);
-    const uint64_t v = *parsed;
-    if (key == "ticks_full") {
-      HYCIM_CHECK(v >= 1 && v <= 65535, "ticks_full = {} (1..65535)", v);
-      ticks_full = static_cast<uint32_t>(v);
-    } else if (key == "chip_seed") {
-      chip_seed = v;
-    } else {
-      run_seed = v;
-    }
-    return;
+    if (!parsed) throw Error(fmt::format("{} = '{}' is not an unsigned integer", key, value));
+    return set_uint(*this, *f, *parsed);
   }
-  HYCIM_CHECK(false, "unknown analog parameter '{}'", key);
+  unknown_key(key);
 }
 
 AnalogParams AnalogParams::from_file(const std::string& path) {
-  std::ifstream f(path);
-  HYCIM_CHECK(f.good(), "cannot open analog parameter file '{}'", path);
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (!fs::exists(st)) throw Error(fmt::format("{}: analog parameter file not found", path));
+  if (fs::is_directory(st)) {
+    throw Error(fmt::format("{}: is a directory, not an analog parameter file", path));
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f.is_open()) throw Error(fmt::format("{}: cannot open the analog parameter file", path));
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (f.bad()) throw Error(fmt::format("{}: cannot read the analog parameter file", path));
+  toml::table table;
+  try {
+    table = toml::parse(text.str(), path);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{}:{}:{}: not valid TOML: {}", path, e.source().begin.line,
+                            e.source().begin.column, e.description()));
+  }
+  // toml::table iterates in key order; apply the keys in file order so that the first error
+  // reported is the first one in the file.
+  std::vector<std::pair<std::string_view, const toml::node*>> entries;
+  for (const auto& [k, v] : table) entries.emplace_back(k.str(), &v);
+  std::sort(entries.begin(), entries.end(), [&](const auto& a, const auto& b) {
+    return a.second->source().begin < b.second->source().begin;
+  });
   AnalogParams p;
-  std::string line;
-  int n = 0;
-  while (std::getline(f, line)) {
-    ++n;
-    const auto hash = line.find('#');
-    if (hash != std::string::npos) line.resize(hash);
-    line = trim(line);
-    if (line.empty()) continue;
-    const auto eq = line.find('=');
-    HYCIM_CHECK(eq != std::string::npos, "{}:{}: expected 'key = value', got '{}'", path, n, line);
+  for (const auto& [key, node] : entries) {
     try {
-      p.set(trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+      set_node(p, key, *node);
     } catch (const Error& e) {
-      throw Error(fmt::format("{}:{}: {}", path, n, e.what()));
+      throw Error(fmt::format("{}:{}:{}: {}", path, node->source().begin.line,
+                              node->source().begin.column, e.what()));
     }
   }
   return p;

@@ -254,7 +254,7 @@ int main(int argc, char** argv) {
       ->expected(0, 1);
   std::string analog_file;
   run->add_option("--analog", analog_file,
-                  "pq only: the crossbar model's parameters (key = value file, sim/README.md)");
+                  "pq only: the crossbar model's parameters (a TOML file, sim/README.md)");
   run->add_option("--probe-group", g_probe_group,
                   "pq only: the group whose every column's sense-node ramp is in the waveform")
       ->capture_default_str()
@@ -309,10 +309,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 64u));
   study->add_option("--json", so.json, "JSON output")->capture_default_str();
   study->add_option("--table", so.table, "Markdown table output")->capture_default_str();
-  study->add_option("--png", so.png, "Plot output")->capture_default_str();
-  study->add_option("--chip", so.chip_files,
-                    "Also measure a whole chip: an analog parameter file with every effect at once "
-                    "(repeatable; its seeds are replaced by 1..chips)");
+  study->add_option(
+      "--chip", so.chip_files,
+      "Also measure a whole chip: an analog parameter file (TOML) with every effect at "
+      "once (repeatable; its seeds are replaced by 1..chips)");
 
   try {
     app.parse(argc, argv);

@@ -14,7 +14,6 @@
 #include "Vpq_encoder_ci___024root.h"
 #include "hycim/golden/check.h"
 #include "hycim_configs.h"
-#include "png_plot.h"
 #include "pq_scenario.h"
 #include "report.h"
 
@@ -104,8 +103,7 @@ struct Point {
   std::vector<double> agree_ideal, agree_float;  // per chip, %
   double ties = 0, timeouts = 0, cycles_per_token = 0;
   double charge_early = 0, charge_none = 0;  // per token, chip mean
-  uint32_t ticks_full = 0;
-  bool whole = false;  // a whole chip from a file, not a level of one effect
+  bool whole = false;                        // a whole chip from a file, not a level of one effect
 };
 
 }  // namespace
@@ -125,7 +123,7 @@ void check_writable(const std::string& path) {
 
 int pq_study(const PqStudyOptions& so) {
   namespace pq = tb::pq;
-  for (const auto* path : {&so.json, &so.table, &so.png}) check_writable(*path);
+  for (const auto* path : {&so.json, &so.table}) check_writable(*path);
   using Dut = Vpq_encoder_ci;
   constexpr uint32_t kSeq = cfg::Ci::kSeqLenMax;
   const uint32_t runs = std::max<uint32_t>(1, so.tokens / kSeq);
@@ -167,7 +165,6 @@ int pq_study(const PqStudyOptions& so) {
     for (uint32_t c = 1; c <= nchips; ++c) {
       a.chip_seed = c;
       a.run_seed = c;
-      p.ticks_full = a.ticks_full;
       const auto r = run_one(a);
       size_t same = 0, n = 0;
       for (size_t t = 0; t < r.code_words.size() && t < ideal.code_words.size(); ++t) {
@@ -292,6 +289,10 @@ int pq_study(const PqStudyOptions& so) {
   j["ideal_charge_per_token"] = {{"early_stop", ideal_charge_early},
                                  {"no_early_stop", ideal_charge_none}};
   j["thresholds_worst_chip_vs_ideal_pct"] = thr;
+  // The effects in sweep order with their units, for scripts/plot_pq_study.py's panels and axes.
+  for (const auto& sw : sweeps()) {
+    j["effects"].push_back({{"name", sw.effect}, {"unit", sw.unit}, {"random", sw.random}});
+  }
   for (const auto& p : pts) {
     const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
     j["points"].push_back(
@@ -318,64 +319,12 @@ int pq_study(const PqStudyOptions& so) {
          {"charge_early_over_none", p.charge_early / p.charge_none}});
   }
 
-  // The plot: one panel per effect, and the energy proxy against the WTA clock resolution.
-  const plot::Rgb kBlue{31, 119, 180}, kOrange{230, 120, 20}, kGreen{44, 160, 44},
-      kRed{214, 39, 40};
-  std::vector<plot::Panel> panels;
-  for (const auto& sw : sweeps()) {
-    plot::Panel pa;
-    pa.title = sw.effect;
-    pa.xlabel = sw.unit;
-    pa.ylabel = "agreement %";
-    pa.log_x = true;
-    pa.ymin = 0;
-    pa.ymax = 100;
-    pa.hlines = {90, 95, 99};
-    plot::Series vi("codes = ideal chip (mean, worst-best chip)", kBlue);
-    plot::Series vf("codes = float nearest centroid", kOrange);
-    for (const auto& p : pts) {
-      if (p.effect != sw.effect) continue;
-      const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
-      vi.x.push_back(p.level);
-      vi.y.push_back(si.mean);
-      vi.lo.push_back(si.min);
-      vi.hi.push_back(si.max);
-      vf.x.push_back(p.level);
-      vf.y.push_back(sf.mean);
-      vf.lo.push_back(sf.min);
-      vf.hi.push_back(sf.max);
-    }
-    pa.series = {vi, vf};
-    panels.push_back(std::move(pa));
-  }
-  plot::Panel en;
-  en.title = "energy proxy";
-  en.xlabel = "ticks_full (WTA clock resolution)";
-  en.ylabel = "charge/token / ticks_full";
-  en.log_x = true;
-  en.ymin = 0;
-  plot::Series ee("with early stop", kGreen), ne("without early stop", kRed, 6);
-  for (const auto& p : pts) {
-    if (p.effect != "ticks_full") continue;
-    ee.x.push_back(p.level);
-    ee.y.push_back(p.charge_early / p.ticks_full);
-    ne.x.push_back(p.level);
-    ne.y.push_back(p.charge_none / p.ticks_full);
-  }
-  en.series = {ee, ne};
-  panels.push_back(std::move(en));
-  const auto img = plot::draw(
-      fmt::format("PQ encoder RTL + crossbar model: {} tokens/run, {} chips, ideal chip = float "
-                  "NC for {:.1f} %",
-                  runs * kSeq, so.chips, ideal_float),
-      panels, 5);
-
   write_json(so.json, j);
   std::ofstream f(so.table);  // its directory exists: check_writable made it
   f << md;
   if (!f) throw Error(fmt::format("cannot write {}", so.table));
-  img.write(so.png);
-  fmt::print("\n{}\nwritten: {}, {}, {}\n", md, so.json, so.table, so.png);
+  fmt::print("\n{}\nwritten: {}, {}\nplot:    scripts/plot_pq_study.py {} -o {}.png\n", md, so.json,
+             so.table, so.json, std::filesystem::path(so.json).replace_extension().string());
   return 0;
 }
 

@@ -13,11 +13,11 @@ struct PqStudyOptions {
   uint32_t chips = 3;      // chip (and run) seeds per point of a random effect
   std::string json = "reports/pq_study.json";
   std::string table = "reports/pq_study.md";
-  std::string png = "reports/pq_study.png";
-  std::vector<std::string> chip_files;  // whole chips (key = value files), every effect at once
+  std::vector<std::string> chip_files;  // whole chips (TOML parameter files), every effect at once
 };
 
-// Runs the study, prints progress and the tables, writes JSON, markdown and a PNG plot.
+// Runs the study, prints progress and the tables, writes the JSON report and a markdown table.
+// scripts/plot_pq_study.py draws the plot from the JSON.
 // Returns the process exit code; throws hycim::Error if the RTL disagrees with the golden model.
 int pq_study(const PqStudyOptions& o);
 

@@ -1,13 +1,16 @@
 // The behavioral PQ crossbar (sim/include/hycim/sim/pq_xbar.h): with every effect off it is the
 // integer golden model bit for bit; each effect is a switch that changes the outcome; static
 // effects follow the chip seed and dynamic ones the run seed; parameters come from a file.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "hycim/golden/pq.h"
 #include "hycim/sim/pq_xbar.h"
@@ -126,42 +129,108 @@ TEST_F(PqXbar, EveryEffectIsASwitchThatChangesTheTicks) {
   }
 }
 
-TEST_F(PqXbar, ParametersComeFromAFileAndBadOnesAreErrors) {
-  const auto path = std::filesystem::temp_directory_path() / (file_stem() + ".cfg");
-  {
+TEST_F(PqXbar, ParametersComeFromATomlFileAndBadOnesAreErrors) {
+  const auto path = std::filesystem::temp_directory_path() / (file_stem() + ".toml");
+  auto write = [&](const std::string& text) {
     std::ofstream f(path);
-    f << "# a chip after a day\nprog_sigma = 0.03\n  read_sigma=0.005  # per read\n\n"
-         "drift_nu = 0.01\ndrift_t = 86400\nticks_full = 256\nchip_seed = 0x10\n";
-  }
+    f << text;
+  };
+  write(
+      "# a chip after a day\nprog_sigma = 0.03\n  read_sigma=0.005  # per read\n\n"
+      "drift_nu = 0.01\ndrift_t = 86400\nticks_full = 256\nchip_seed = 0x10\n"
+      "run_seed = \"0xffffffffffffffff\"\n");
   const auto p = AnalogParams::from_file(path.string());
   EXPECT_DOUBLE_EQ(p.prog_sigma, 0.03);
   EXPECT_DOUBLE_EQ(p.read_sigma, 0.005);
-  EXPECT_DOUBLE_EQ(p.drift_t, 86400);
+  EXPECT_DOUBLE_EQ(p.drift_t, 86400);  // a TOML integer where a number is expected
   EXPECT_EQ(p.ticks_full, 256u);
   EXPECT_EQ(p.chip_seed, 16u);
+  EXPECT_EQ(p.run_seed, UINT64_MAX);  // beyond a TOML integer: as a string, by parse_u64
   EXPECT_EQ(p.describe(),
             "prog_sigma=0.03 read_sigma=0.005 drift_nu=0.01 drift_t=86400 ticks_full=256");
-  const std::pair<const char*, const char*> bad[] = {
-      {"prog_sigmaa = 0.1\n", "unknown"},      {"prog_sigma 0.1\n", "expected"},
-      {"read_sigma = -1\n", "negative"},       {"stuck_on_rate = 2\n", "rate"},
-      {"drift_t = 0.5\n", "drift_t"},          {"ticks_full = 0\n", "ticks_full"},
-      {"prog_sigma = 0.1x\n", "not a number"},
+
+  // Each bad file: the text, the line the message must name, and a part of the message.
+  struct Bad {
+    const char* text;
+    int line;
+    const char* why;
   };
-  for (const auto& [text, why] : bad) {
-    {
-      std::ofstream f(path);
-      f << text;
-    }
+  const Bad bad[] = {
+      {"prog_sigmaa = 0.1\n", 1, "unknown analog parameter 'prog_sigmaa'"},
+      {"g_off = 0.1\nprog_sigma 0.1\n", 2, "not valid TOML"},
+      {"prog_sigma = 0.1x\n", 1, "not valid TOML"},
+      {"prog_sigma = 0.1\nprog_sigma = 0.2\n", 2, "not valid TOML"},  // a key twice
+      {"prog_sigma = \"0.1\"\n", 1, "prog_sigma must be a number, not a string"},
+      {"read_sigma = true\n", 1, "read_sigma must be a number, not a boolean"},
+      {"[chip]\nprog_sigma = 0.1\n", 1, "unknown analog parameter 'chip'"},
+      {"ticks_full = 128.0\n", 1, "ticks_full must be an unsigned integer, not a floating-point"},
+      {"chip_seed = -1\n", 1, "chip_seed = -1 must not be negative"},
+      {"chip_seed = \"-1\"\n", 1, "chip_seed = \"-1\" is not an unsigned integer"},
+      {"read_sigma = -1\n", 1, "read_sigma = -1 is out of range: legal [0, 1]"},
+      {"prog_sigma = 1.5\n", 1, "prog_sigma = 1.5 is out of range"},
+      {"comp_offset_sigma = 2\n", 1, "comp_offset_sigma = 2 is out of range"},
+      {"drift_nu_sigma = 1.01\n", 1, "drift_nu_sigma = 1.01 is out of range"},
+      {"comp_jitter = 70000\n", 1, "comp_jitter = 70000 is out of range"},
+      {"g_off = 16\n", 1, "g_off = 16 is out of range"},
+      {"stuck_on_rate = 2\n", 1, "stuck_on_rate = 2 is out of range"},
+      {"g_off = 0\nstuck_on_rate = 0.6\nstuck_off_rate = 0.5\n", 3,
+       "stuck_on_rate + stuck_off_rate = 0.6 + 0.5 exceeds 1"},
+      {"drift_t = 0.5\n", 1, "drift_t = 0.5 is out of range: legal [1, "},
+      {"drift_t = inf\n", 1, "drift_t = inf is not a finite number"},
+      {"ir_drop = nan\n", 1, "ir_drop = nan is not a finite number"},
+      {"ticks_full = 0\n", 1, "ticks_full = 0 is out of range: legal [1, 65535]"},
+      {"ticks_full = 65536\n", 1, "ticks_full = 65536 is out of range"},
+  };
+  for (const auto& b : bad) {
+    write(b.text);
     try {
       AnalogParams::from_file(path.string());
-      ADD_FAILURE() << "accepted: " << text;
+      ADD_FAILURE() << "accepted: " << b.text;
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(":1:"), std::string::npos) << e.what();
+      const std::string what = e.what();
+      EXPECT_NE(what.find(b.why), std::string::npos) << what;
+      EXPECT_EQ(what.rfind(fmt::format("{}:{}:", path.string(), b.line), 0), 0u) << what;
     }
   }
+  // The edges of each range are legal.
+  write(
+      "prog_sigma = 1\nread_sigma = 0\ncomp_jitter = 65535\ng_off = 15\nstuck_on_rate = 0.5\n"
+      "stuck_off_rate = 0.5\ndrift_t = 1\nticks_full = 65535\nchip_seed = 0\n");
+  EXPECT_NO_THROW(AnalogParams::from_file(path.string()));
   std::filesystem::remove(path);
-  EXPECT_THROW(AnalogParams::from_file("/nonexistent/analog.cfg"), Error);
+
+  // Paths that are not a readable file: each message names the path.
+  auto message = [](const std::string& file) {
+    try {
+      AnalogParams::from_file(file);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const auto missing = message("/nonexistent/analog.toml");
+  EXPECT_NE(missing.find("/nonexistent/analog.toml: analog parameter file not found"),
+            std::string::npos)
+      << missing;
+  const auto dir = std::filesystem::temp_directory_path().string();
+  const auto is_dir = message(dir);
+  EXPECT_NE(is_dir.find(dir + ": is a directory"), std::string::npos) << is_dir;
+}
+
+TEST_F(PqXbar, SetChecksTheSameRangesAndLeavesTheParametersOnError) {
+  AnalogParams p;
+  p.set("stuck_on_rate", "0.6");
+  EXPECT_THROW(p.set("stuck_off_rate", "0.5"), Error);
+  EXPECT_EQ(p.stuck_off_rate, 0.0);
+  EXPECT_THROW(p.set("prog_sigma", "2"), Error);
+  EXPECT_THROW(p.set("prog_sigma", "0.1x"), Error);
+  EXPECT_THROW(p.set("prog_sigma", ""), Error);
+  EXPECT_THROW(p.set("ticks_full", "0"), Error);
+  EXPECT_THROW(p.set("chip_seed", "-1"), Error);
+  EXPECT_THROW(p.set("no_such_key", "1"), Error);
+  EXPECT_EQ(p.prog_sigma, 0.0);
+  p.set("chip_seed", "0x10");
+  EXPECT_EQ(p.chip_seed, 16u);
 }
 
 // Variation against its textbook variance. A column's net current is the sum over cells of

@@ -1,6 +1,7 @@
-// Bit-exact integer primitives shared by every HyCIM golden block (ARCHITECTURE.md section 1,
-// docs/conventions.md "Rounding"): sign extension, saturation and the round-shift rnd_shr in its
-// named modes. Integer arithmetic only: no floating point anywhere in these definitions.
+// Bit-exact integer primitives shared by every HyCIM golden block (docs/architecture.md section
+// 1.4, docs/conventions.md "Rounding and saturation"): sign extension, saturation and the
+// round-shift rnd_shr in its named modes. Integer arithmetic only: no floating point anywhere in
+// these definitions.
 //
 // The RTL mirror is rtl/common/round_shift_sat.sv. Widths are template parameters where they are
 // fixed by the hardware and function arguments where a register selects them.

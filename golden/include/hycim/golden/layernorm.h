@@ -1,6 +1,6 @@
-// Bit-exact golden model of LayerNorm forward and backward (ARCHITECTURE.md B2) with every
-// intermediate exposed, and a double-precision reference of the same maths. The RTL unit that
-// shares softmax_unit's lanes is still to come. Formats and bounds: docs/blocks/layernorm.md.
+// Bit-exact golden model of LayerNorm forward and backward (docs/architecture.md section 3.2)
+// with every intermediate exposed, and a double-precision reference of the same maths. The RTL is
+// sfln_unit, which shares softmax's lanes. Formats and bounds: docs/blocks/layernorm.md.
 //
 // Forward, per token of n features x_i (INT16, real value x * 2^Ex; Ex never enters the maths):
 //   Sx   = sum x_i,  Sxx = sum x_i^2                         (exact)

@@ -1,4 +1,4 @@
-// The 32-bit Galois LFSR of stochastic rounding (ARCHITECTURE.md section 1): polynomial
+// The 32-bit Galois LFSR of stochastic rounding (docs/architecture.md section 1.6): polynomial
 // x^32 + x^22 + x^2 + x + 1 in right-shifting Galois form. One step multiplies the state, read as
 // a polynomial over GF(2) with bit i the coefficient of x^i, by x^-1 modulo the polynomial; the
 // tap mask is (polynomial - 1) / x = 0x80200003. RTL mirror: rtl/common/lfsr_galois32.sv.

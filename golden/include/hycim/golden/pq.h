@@ -1,8 +1,8 @@
 // Golden model of the product-quantization front end of the sparse-attention path
-// (ARCHITECTURE.md A0-A2): codebook training, ideal encoding, the mapping of centroids and tokens
-// onto the crossbar's conductance and input levels, the integer tick model of the time-domain
-// front end, and the winner-take-all that turns ticks into codes. Decisions and the derivation of
-// the mapping: docs/blocks/pq_encoder.md.
+// (docs/architecture.md sections 2.0-2.2): codebook training, ideal encoding, the mapping of
+// centroids and tokens onto the crossbar's conductance and input levels, the integer tick model of
+// the time-domain front end, and the winner-take-all that turns ticks into codes. Decisions and the
+// derivation of the mapping: docs/blocks/pq_encoder.md.
 //
 // Shapes: tokens are S x D INT8 (D = M * d); a codebook holds M x C centroids of d dimensions.
 //

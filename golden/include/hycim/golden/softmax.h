@@ -1,6 +1,6 @@
-// Bit-exact golden model of the softmax unit (ARCHITECTURE.md B1), forward and backward, with
-// every intermediate exposed, and a double-precision reference of the same maths beside it.
-// Formats, tables and the error bound: docs/blocks/softmax.md.
+// Bit-exact golden model of the softmax unit (docs/architecture.md section 3.1), forward and
+// backward, with every intermediate exposed, and a double-precision reference of the same maths
+// beside it. Formats, tables and the error bound: docs/blocks/softmax.md.
 //
 // Forward, per row of n scores x_i (Q7.8 in the log2 domain: x = z * log2(e) * 2^8 for natural
 // scores z), with an optional mask (masked entries take no part and output 0):

@@ -41,9 +41,16 @@ struct AnalogParams {
   uint64_t run_seed = 1;
 
   bool ideal() const;
-  // Sets one parameter by name; throws hycim::Error for an unknown name or a bad value.
+  // Sets one parameter by name from its text (a number, or an unsigned integer in decimal or 0x
+  // hex for ticks_full and the seeds); throws hycim::Error for an unknown name, a malformed value
+  // or one outside the parameter's legal range (sim/README.md), leaving *this unchanged.
   void set(const std::string& key, const std::string& value);
-  // "key = value" lines, '#' starts a comment. Unknown keys and malformed lines are errors.
+  // A TOML file of top-level `key = value` pairs with the names of the members above: numbers
+  // for the real-valued parameters, integers (or strings such as "0xffffffffffffffff", for seeds
+  // beyond TOML's signed 64 bits) for ticks_full and the seeds; absent keys keep their defaults.
+  // Throws hycim::Error naming the file, line, column and key for invalid TOML, an unknown key,
+  // a value of the wrong type or out of range, and the file for a missing, unreadable or
+  // directory path.
   static AnalogParams from_file(const std::string& path);
   std::string describe() const;  // the non-default parameters, "ideal" when there are none
 };
