@@ -163,7 +163,7 @@ int cmd_config(const std::string& name) {
 using hycim::cli::printing_log;
 
 // hycim throughput BLOCK: elements per cycle per mode at the maximum row length.
-using ThroughputFn = std::function<hycim::tb::softmax::Throughput(uint32_t, uint32_t, ErrorLog&)>;
+using ThroughputFn = std::function<hycim::tb::Throughput(uint32_t, uint32_t, ErrorLog&)>;
 struct ThroughputMode {
   uint32_t mode;
   const char* name;
