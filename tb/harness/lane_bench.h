@@ -200,17 +200,6 @@ ScenarioReport run_lane_scenario(
   return sr.finish(log);
 }
 
-// Steady-state throughput of one mode: `rows` rows of the maximum length in one start, no
-// stalls; elements per cycle from the CYCLES register. Every output is still compared.
-struct Throughput {
-  uint32_t mode = 0;
-  uint32_t len = 0;
-  uint32_t rows = 0;
-  uint32_t cycles = 0;
-  double elements_per_cycle = 0;
-  bool passed = false;
-};
-
 // run(bench, rng, len) sends `rows` rows of len (the max register) in mode `mode`.
 template <class Bench>
 Throughput measure_throughput(const std::string& name, uint32_t max_reg, uint32_t cycles_reg,
