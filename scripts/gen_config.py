@@ -108,6 +108,7 @@ def cpp_header(data: dict) -> str:
         "",
         "#include <array>",
         "#include <string_view>",
+        "#include <utility>",
         "",
         "namespace hycim::cfg {",
         "",
@@ -117,13 +118,23 @@ def cpp_header(data: dict) -> str:
         out.append(f"// {cfg.get('description', '')}")
         out.append(f"struct {name.capitalize()} {{")
         out.append(f'  static constexpr std::string_view kName = "{name}";')
-        for k, v in cfg.items():
-            if k != "description":
-                out.append(f"  static constexpr int k{k} = {v};")
+        sizes = [(k, v) for k, v in cfg.items() if k != "description"]
+        for k, v in sizes:
+            out.append(f"  static constexpr int k{k} = {v};")
+        out.append("  // Every size above as (key, value), in the order of the file.")
+        out.append(f"  static constexpr std::array<std::pair<std::string_view, int>, {len(sizes)}> kSizes = {{{{")
+        out.extend(f'      {{"{k}", {v}}},' for k, v in sizes)
+        out.append("  }};")
         out.append("};")
         out.append("")
     out.append(f"inline constexpr std::array<std::string_view, {len(names)}> kConfigNames = {{")
     out.append("    " + ", ".join(f'"{n}"' for n in names) + "};")
+    out.append("")
+    out.append("// Calls f with every configuration struct, in the order of the file.")
+    out.append("template <class F>")
+    out.append("constexpr void for_each_config(F&& f) {")
+    out.extend(f"  f({n.capitalize()}{{}});" for n in names)
+    out.append("}")
     out.append("")
     out.append("}  // namespace hycim::cfg")
     return "\n".join(out) + "\n"

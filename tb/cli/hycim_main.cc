@@ -3,7 +3,9 @@
 //   hycim config [NAME]             the sizes of a configuration
 //   hycim run SCENARIO [options]    an RTL-vs-golden run with a readable report
 //   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
-//   hycim throughput BLOCK          elements per cycle per mode (softmax, layernorm, sfln)
+//   hycim throughput BLOCK          elements per cycle per mode (hycim throughput --help)
+//   hycim pq-study                  PQ code agreement vs analog non-idealities
+// Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
 
@@ -17,144 +19,60 @@
 #include <string>
 #include <vector>
 
-#include "Vpq_encoder_bert.h"
-#include "Vpq_encoder_bert___024root.h"
-#include "Vpq_encoder_ci.h"
-#include "Vpq_encoder_ci___024root.h"
-#include "Vrequant_top_bert.h"
-#include "Vrequant_top_ci.h"
-#include "Vsfln_unit_bert.h"
-#include "Vsfln_unit_ci.h"
-#include "Vsoftmax_unit_bert.h"
-#include "Vsoftmax_unit_ci.h"
 #include "hycim/golden/check.h"
 #include "hycim_configs.h"
-#include "layernorm_scenario.h"
-#include "pq_scenario.h"
 #include "pq_study.h"
+#include "registry.h"
 #include "report.h"
-#include "requant_scenario.h"
-#include "softmax_scenario.h"
 
 namespace {
 
 using hycim::tb::ErrorLog;
+using hycim::tb::Scenario;
 using hycim::tb::ScenarioOptions;
 using hycim::tb::ScenarioReport;
-using RunFn = std::function<ScenarioReport(const ScenarioOptions&, ErrorLog&)>;
+using hycim::tb::ThroughputBlock;
+using Scenarios = std::vector<std::unique_ptr<Scenario>>;
 
-// One scenario in one configuration: how to run it and the longest run/row its top accepts.
-struct Build {
-  RunFn run;
-  uint32_t max_len = 0;
-};
-struct Scenario {
-  std::string description;
-  std::map<std::string, Build> by_config;
-};
-
-// `hycim run pq --analog FILE` sets the crossbar model's effects.
-hycim::sim::AnalogParams g_analog;
-// `hycim run pq --probe-group G`: the group whose every column's ramp is in the waveform.
-int g_probe_group = 0;
-
-template <class Dut, class Cfg>
-ScenarioReport run_pq(const ScenarioOptions& o, ErrorLog& log) {
-  hycim::tb::pq::PqOptions po;
-  po.analog = g_analog;
-  po.probe_group = g_probe_group;
-  const auto r =
-      hycim::tb::pq::run<Dut>(o, po, hycim::tb::pq::spec_of<Cfg>(), Cfg::kSeqLenMax, log);
-  fmt::print(
-      "pq: chip {}; {} tokens, {} codes; ties {}, timeouts {}; {:.1f} busy cycles per token, "
-      "{:.1f} race ticks per token; codes equal to the float nearest centroid {:.2f} %; race "
-      "charge with early stop / without {:.3f}; active discharge per group and race {:.1f} "
-      "ticks with early stop, {:.1f} without; {} code buffer port reads checked\n",
-      g_analog.describe(), r.tokens, r.codes, r.ties, r.timeouts,
-      r.tokens ? static_cast<double>(r.busy_cycles) / r.tokens : 0.0,
-      r.tokens ? static_cast<double>(r.race_ticks) / r.tokens : 0.0,
-      r.codes ? 100.0 * r.agree_float / r.codes : 0.0,
-      r.charge_none > 0 ? r.charge_early / r.charge_none : 0.0, r.group_ticks_early,
-      r.group_ticks_none, r.cb_reads);
-  return r.base;
-}
-
-const std::map<std::string, Scenario>& scenarios() {
-  static const std::map<std::string, Scenario> s = {
-      {"pq",
-       {"Gaussian tokens through pq_encoder with the behavioral crossbar answering its fire "
-        "lines (--analog FILE for a non-ideal chip); every code beat compared with the golden WTA "
-        "on the model's ticks, and with the golden chain from the tokens for an ideal chip",
-        {{"ci", {run_pq<Vpq_encoder_ci, hycim::cfg::Ci>, hycim::cfg::Ci::kSeqLenMax}},
-         {"bert", {run_pq<Vpq_encoder_bert, hycim::cfg::Bert>, hycim::cfg::Bert::kSeqLenMax}}}}},
-      {"requant",
-       {"random INT32 streams through requant_top (multiply, rnd_shr in every mode, saturate); "
-        "every output element and status counter compared with the golden model",
-        {{"ci", {hycim::tb::requant::run<Vrequant_top_ci>, hycim::cfg::Ci::kRequantMaxLen}},
-         {"bert",
-          {hycim::tb::requant::run<Vrequant_top_bert>, hycim::cfg::Bert::kRequantMaxLen}}}}},
-      {"layernorm",
-       {"tokens through the shared sfln_unit in LayerNorm forward and backward, each start on "
-        "freshly loaded gamma and beta; every y / dx and xhat beat compared with the golden model",
-        {{"ci",
-          {hycim::tb::layernorm::run<Vsfln_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>,
-           hycim::cfg::Ci::kLnFeatMax}},
-         {"bert",
-          {hycim::tb::layernorm::run<Vsfln_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>,
-           hycim::cfg::Bert::kLnFeatMax}}}}},
-      {"softmax",
-       {"rows through softmax_unit in all three modes (forward UQ0.8, forward UQ0.16 with "
-        "masks, backward); every output beat compared with the golden model",
-        {{"ci",
-          {hycim::tb::softmax::run<Vsoftmax_unit_ci, hycim::cfg::Ci::kSoftmaxLanes>,
-           hycim::cfg::Ci::kSoftmaxRowMax}},
-         {"bert",
-          {hycim::tb::softmax::run<Vsoftmax_unit_bert, hycim::cfg::Bert::kSoftmaxLanes>,
-           hycim::cfg::Bert::kSoftmaxRowMax}}}}},
-  };
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
 }
 
-int cmd_list() {
+int cmd_list(const Scenarios& scenarios) {
   fmt::print("Scenarios (hycim run NAME):\n");
-  for (const auto& [name, s] : scenarios()) {
-    std::string cfgs;
-    for (const auto& [c, fn] : s.by_config) cfgs += (cfgs.empty() ? "" : ", ") + c;
-    fmt::print("  {:<10} {}\n  {:<10} configurations: {}\n", name, s.description, "", cfgs);
+  for (const auto& s : scenarios) {
+    std::vector<std::string> cfgs;
+    for (const auto& [c, b] : s->builds()) cfgs.push_back(c);
+    fmt::print("  {:<10} {}\n  {:<10} configurations: {}\n", s->name(), s->description(), "",
+               join(cfgs, ", "));
   }
   fmt::print("Configurations (rtl/config/hycim.toml; hycim config NAME):\n");
   for (auto n : hycim::cfg::kConfigNames) fmt::print("  {}\n", n);
   return 0;
 }
 
-#define HYCIM_CFG_ROW(C, K) fmt::print("  {:<18} {}\n", #K, C::k##K)
+// Every size of the configuration, as the generated header lists them.
 template <class C>
 void print_sizes() {
   fmt::print("configuration {}\n", C::kName);
-  HYCIM_CFG_ROW(C, RequantMaxLen);
-  HYCIM_CFG_ROW(C, FifoDepth);
-  HYCIM_CFG_ROW(C, HeadDim);
-  HYCIM_CFG_ROW(C, NumSubspaces);
-  HYCIM_CFG_ROW(C, NumCentroids);
-  HYCIM_CFG_ROW(C, SeqLenMax);
-  HYCIM_CFG_ROW(C, WtaGroups);
-  HYCIM_CFG_ROW(C, WtaTickWidth);
-  HYCIM_CFG_ROW(C, RelevanceLanes);
-  HYCIM_CFG_ROW(C, SramBanks);
-  HYCIM_CFG_ROW(C, SoftmaxLanes);
-  HYCIM_CFG_ROW(C, SoftmaxRowMax);
-  HYCIM_CFG_ROW(C, LnFeatMax);
-  HYCIM_CFG_ROW(C, GemmClusters);
-  HYCIM_CFG_ROW(C, ErabsXbarSize);
-  fmt::print("  (all keys: python3 scripts/gen_config.py show {})\n", C::kName);
+  for (const auto& [key, value] : C::kSizes) fmt::print("  {:<18} {}\n", key, value);
+  fmt::print("  (the same table: python3 scripts/gen_config.py show {})\n", C::kName);
 }
-#undef HYCIM_CFG_ROW
 
 int cmd_config(const std::string& name) {
-  if (name.empty() || name == "ci") print_sizes<hycim::cfg::Ci>();
-  if (name.empty() || name == "bert") print_sizes<hycim::cfg::Bert>();
-  if (!name.empty() && name != "ci" && name != "bert") {
-    fmt::print(stderr, "hycim config: unknown configuration '{}' (ci, bert)\n", name);
+  bool known = name.empty();
+  hycim::cfg::for_each_config([&](auto c) {
+    using C = decltype(c);
+    if (!name.empty() && name != C::kName) return;
+    known = true;
+    print_sizes<C>();
+  });
+  if (!known) {
+    std::vector<std::string> names(hycim::cfg::kConfigNames.begin(),
+                                   hycim::cfg::kConfigNames.end());
+    fmt::print(stderr, "hycim config: unknown configuration '{}' ({})\n", name, join(names, ", "));
     return 2;
   }
   return 0;
@@ -163,28 +81,29 @@ int cmd_config(const std::string& name) {
 using hycim::cli::printing_log;
 
 // hycim throughput BLOCK: elements per cycle per mode at the maximum row length.
-using ThroughputFn = std::function<hycim::tb::softmax::Throughput(uint32_t, uint32_t, ErrorLog&)>;
-struct ThroughputMode {
-  uint32_t mode;
-  const char* name;
-};
-int cmd_throughput(const std::string& block, const std::string& top, const std::string& config,
-                   unsigned lanes, const std::vector<ThroughputMode>& modes,
-                   const ThroughputFn& measure, uint32_t rows, const std::string& json) {
+int cmd_throughput(const ThroughputBlock& block, const std::string& config, uint32_t rows,
+                   const std::string& json) {
+  const auto it = block.builds.find(config);
+  if (it == block.builds.end()) {
+    throw hycim::Error(
+        fmt::format("block '{}' is not built for configuration '{}'", block.name, config));
+  }
+  const unsigned lanes = it->second.lanes;
+  const auto& measure = it->second.measure;
   fmt::print(
       "hycim throughput {}: {} in configuration {}, {} lanes, starts of {} and {} rows of the "
       "maximum length per mode, no stalls\n"
       "  steady state = {} rows' elements / (cycles of {} rows - cycles of {} rows): the "
       "pipeline's fill and drain cancel\n",
-      block, top, config, lanes, rows, 2 * rows, rows, 2 * rows, rows);
+      block.name, block.top, config, lanes, rows, 2 * rows, rows, 2 * rows, rows);
   fmt::print("  {:<18} {:>6} {:>12} {:>12} {:>14} {:>9}\n", "mode", "len", "cycles (n)",
              "cycles (2n)", "steady el/cyc", "x lanes");
   nlohmann::json j;
-  j["benchmark"] = top + " steady-state throughput, " + block;
+  j["benchmark"] = block.top + " steady-state throughput, " + block.name;
   j["config"] = config;
   j["lanes"] = lanes;
   bool ok = true;
-  for (const auto& m : modes) {
+  for (const auto& m : block.modes) {
     ErrorLog log = printing_log();
     const auto a = measure(m.mode, rows, log);
     const auto b = measure(m.mode, 2 * rows, log);
@@ -207,17 +126,16 @@ int cmd_throughput(const std::string& block, const std::string& top, const std::
   return ok ? 0 : 1;
 }
 
-const Build& find_build(const std::string& scenario, const std::string& config) {
-  const auto it = scenarios().find(scenario);
-  if (it == scenarios().end()) {
-    throw hycim::Error(fmt::format("unknown scenario '{}' (hycim list shows them)", scenario));
+// The options a scenario added to its group (not the help flag every group inherits).
+std::vector<const CLI::Option*> own(const CLI::App* group) {
+  return group->get_options([group](const CLI::Option* o) { return o != group->get_help_ptr(); });
+}
+
+Scenario& find_scenario(const Scenarios& scenarios, const std::string& name) {
+  for (const auto& s : scenarios) {
+    if (s->name() == name) return *s;
   }
-  const auto jt = it->second.by_config.find(config);
-  if (jt == it->second.by_config.end()) {
-    throw hycim::Error(
-        fmt::format("scenario '{}' is not built for configuration '{}'", scenario, config));
-  }
-  return jt->second;
+  throw hycim::Error(fmt::format("unknown scenario '{}' (hycim list shows them)", name));
 }
 
 }  // namespace
@@ -227,12 +145,17 @@ int main(int argc, char** argv) {
       "HyCIM: RTL reference design of a hybrid compute-in-memory transformer "
       "accelerator. Runs RTL-vs-golden scenarios and benchmarks."};
   app.require_subcommand(1);
+  const Scenarios scenarios = hycim::tb::make_scenarios();
+  const std::vector<ThroughputBlock> blocks = hycim::tb::throughput_blocks();
+  const std::vector<std::string> config_names(hycim::cfg::kConfigNames.begin(),
+                                              hycim::cfg::kConfigNames.end());
 
   app.add_subcommand("list", "List scenarios and configurations");
 
   auto* config = app.add_subcommand("config", "Print the sizes of a configuration");
   std::string config_name;
-  config->add_option("name", config_name, "ci or bert (default: both)");
+  config->add_option("name", config_name,
+                     fmt::format("{} (default: all)", join(config_names, " or ")));
 
   ScenarioOptions o;
   std::string scenario, stall = "random", json_path, trace_file = "-";
@@ -252,17 +175,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "random", "heavy"}));
   run->add_option("--trace", trace_file, "Write a waveform (FST, or VCD by extension)")
       ->expected(0, 1);
-  std::string analog_file;
-  run->add_option("--analog", analog_file,
-                  "pq only: the crossbar model's parameters (a TOML file, sim/README.md)");
-  run->add_option("--probe-group", g_probe_group,
-                  "pq only: the group whose every column's sense-node ramp is in the waveform")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
   run->add_option("--trace-start", trace_start, "First cycle in the waveform");
   run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform");
   run->add_option("--json", json_path, "Also write the report as JSON to this file");
   run->add_flag("-q,--quiet", quiet, "No per-run progress lines");
+  // Each scenario's own options, in a group of its own.
+  std::vector<std::pair<Scenario*, CLI::Option_group*>> own_options;
+  for (const auto& s : scenarios) {
+    auto* group = run->add_option_group(s->name() + " scenario");
+    s->add_options(*group);
+    if (own(group).empty()) {
+      run->remove_subcommand(group);
+    } else {
+      own_options.emplace_back(s.get(), group);
+    }
+  }
 
   auto* bench = app.add_subcommand("bench", "Simulated cycles per second of a scenario");
   std::string bench_scenario = "requant", bench_json = "reports/bench_sim.json",
@@ -278,18 +205,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 100u));
   bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
 
-  auto* thr = app.add_subcommand(
-      "throughput", "Elements per cycle per mode: softmax_unit, or the shared sfln_unit");
+  std::vector<std::string> block_names, block_help;
+  for (const auto& b : blocks) {
+    block_names.push_back(b.name);
+    block_help.push_back(fmt::format("{} ({})", b.name, b.summary));
+  }
+  auto* thr = app.add_subcommand("throughput", "Elements per cycle per mode of a streaming block");
   std::string thr_config = "bert", thr_json, thr_block;
   uint32_t thr_rows = 8;
-  thr->add_option("block", thr_block,
-                  "softmax (softmax_unit), layernorm (sfln_unit, LayerNorm modes) or sfln "
-                  "(sfln_unit, all modes)")
+  thr->add_option("block", thr_block, join(block_help, ", "))
       ->required()
-      ->check(CLI::IsMember({"softmax", "layernorm", "sfln"}));
+      ->check(CLI::IsMember(block_names));
   thr->add_option("-c,--config", thr_config, "Configuration")
       ->capture_default_str()
-      ->check(CLI::IsMember({"ci", "bert"}));
+      ->check(CLI::IsMember(config_names));
   thr->add_option("--rows", thr_rows, "n: starts of n and 2n rows of the maximum length")
       ->capture_default_str()
       ->check(CLI::Range(1u, 64u));
@@ -322,59 +251,31 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("list")) return cmd_list();
+    if (app.got_subcommand("list")) return cmd_list(scenarios);
     if (app.got_subcommand("config")) return cmd_config(config_name);
 
     if (app.got_subcommand("throughput")) {
-      namespace tb = hycim::tb;
-      using hycim::cfg::Bert;
-      using hycim::cfg::Ci;
-      const bool ci = thr_config == "ci";
       if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);
-      if (thr_block == "softmax") {
-        const std::vector<ThroughputMode> modes = {
-            {0, "forward UQ0.8"}, {1, "forward UQ0.16"}, {2, "backward"}};
-        return ci ? cmd_throughput(thr_block, "softmax_unit", thr_config, Ci::kSoftmaxLanes, modes,
-                                   tb::softmax::throughput<Vsoftmax_unit_ci, Ci::kSoftmaxLanes>,
-                                   thr_rows, thr_json)
-                  : cmd_throughput(thr_block, "softmax_unit", thr_config, Bert::kSoftmaxLanes,
-                                   modes,
-                                   tb::softmax::throughput<Vsoftmax_unit_bert, Bert::kSoftmaxLanes>,
-                                   thr_rows, thr_json);
+      for (const auto& b : blocks) {
+        if (b.name == thr_block) return cmd_throughput(b, thr_config, thr_rows, thr_json);
       }
-      // layernorm and sfln run on the shared unit; sfln measures all five modes.
-      std::vector<ThroughputMode> modes = {{3, "layernorm forward"}, {4, "layernorm backward"}};
-      if (thr_block == "sfln") {
-        modes.insert(modes.begin(),
-                     {{0, "softmax fwd UQ0.8"}, {1, "softmax fwd UQ0.16"}, {2, "softmax bwd"}});
-      }
-      auto pick = [](auto sm, auto ln) -> ThroughputFn {
-        return [sm, ln](uint32_t mode, uint32_t rows, ErrorLog& log) {
-          return mode <= 2 ? sm(mode, rows, log) : ln(mode, rows, log);
-        };
-      };
-      return ci ? cmd_throughput(thr_block, "sfln_unit", thr_config, Ci::kSoftmaxLanes, modes,
-                                 pick(tb::softmax::throughput<Vsfln_unit_ci, Ci::kSoftmaxLanes>,
-                                      tb::layernorm::throughput<Vsfln_unit_ci, Ci::kSoftmaxLanes>),
-                                 thr_rows, thr_json)
-                : cmd_throughput(
-                      thr_block, "sfln_unit", thr_config, Bert::kSoftmaxLanes, modes,
-                      pick(tb::softmax::throughput<Vsfln_unit_bert, Bert::kSoftmaxLanes>,
-                           tb::layernorm::throughput<Vsfln_unit_bert, Bert::kSoftmaxLanes>),
-                      thr_rows, thr_json);
     }
 
     if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
 
     if (app.got_subcommand("run")) {
-      if (run->count("--probe-group") && scenario != "pq") {
-        throw hycim::Error("--probe-group applies to the pq scenario only");
+      for (const auto& [s, group] : own_options) {
+        if (s->name() == scenario) continue;
+        for (const auto* opt : own(group)) {
+          if (opt->count() > 0) {
+            throw hycim::Error(
+                fmt::format("{} applies to the {} scenario only", opt->get_name(), s->name()));
+          }
+        }
       }
-      if (!analog_file.empty()) {
-        if (scenario != "pq") throw hycim::Error("--analog applies to the pq scenario only");
-        g_analog = hycim::sim::AnalogParams::from_file(analog_file);
-      }
-      const Build& build = find_build(scenario, o.config);
+      Scenario& sc = find_scenario(scenarios, scenario);
+      sc.prepare();
+      const Scenario::Build& build = sc.build(o.config);
       const uint32_t limit = build.max_len;
       if (o.len > limit) {
         throw hycim::Error(fmt::format("--len {} exceeds the build maximum {} of configuration {}",
@@ -394,9 +295,9 @@ int main(int argc, char** argv) {
       } else if (run->count("--trace-start") || run->count("--trace-stop")) {
         throw hycim::Error("--trace-start and --trace-stop need --trace");
       }
-      const std::string reproduce = fmt::format(
-          "hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}", scenario, o.config,
-          o.seed, o.runs, o.len, stall, analog_file.empty() ? "" : " --analog " + analog_file);
+      const std::string reproduce =
+          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}",
+                      scenario, o.config, o.seed, o.runs, o.len, stall, sc.reproduce_args());
       fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
                  o.seed, o.runs, stall);
       ErrorLog log = printing_log();
@@ -410,7 +311,7 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("bench")) {
-      const Build& build = find_build(bench_scenario, bench_config);
+      const Scenario::Build& build = find_scenario(scenarios, bench_scenario).build(bench_config);
       ScenarioOptions bo;
       bo.config = bench_config;
       bo.seed = 1;

@@ -1,28 +1,20 @@
 // pq_encoder against the golden model, with the behavioral crossbar (sim/) answering its crossbar
 // port cycle by cycle. Used by the RTL tests, `hycim run pq` and `hycim pq-study`.
 //
-// XbarResponder is the analog side: when the RTL raises xb_eval_o it checks the row levels
-// against golden::input_levels of the token, evaluates the selected crossbar model (or takes
-// forced ticks, for directed cases), and from then on drives fire_i[c] = (tick_c <= k) in the
-// k-th cycle after the eval. It records, per group, the first tick at which grp_stop_o is high
-// (checked against win_tick + 1) and the race charge with and without early stop, and writes the
-// sense-node voltages into the RTL's ana_vsense probe for the waveform.
-//
-// Every code beat is compared with golden::wta fed with the model's ticks; with an ideal model
-// the beats are also compared with the golden chain computed from the tokens alone
-// (golden::encode_ideal_xbar), and the code buffers are read back through the APB window.
+// The bench (PqBench) is the encoder with its APB driver, token source, code sink, the crossbar
+// responder (sim/include/hycim/sim/pq_xbar_responder.h, bound to the model's ports by
+// pq_xbar_port.h) and the code buffer reader (pq_code_reader.h). Every code beat is compared
+// with golden::wta fed with the model's ticks; with an ideal model the beats are also compared
+// with the golden chain computed from the tokens alone (golden::encode_ideal_xbar), and the code
+// buffers are read back through the APB window.
 #pragma once
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
-#include <cmath>
-#include <deque>
+#include <functional>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -30,7 +22,9 @@
 #include "harness.h"
 #include "hycim/golden/pq.h"
 #include "hycim/sim/pq_xbar.h"
+#include "pq_code_reader.h"
 #include "pq_stimulus.h"
+#include "pq_xbar_port.h"
 #include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"
@@ -65,15 +59,6 @@ inline CodeBeat beat_of(const golden::WtaResult& r, uint32_t idx, bool last) {
   return {r.code_word(), r.tie_mask(), r.timeout_mask(), r.win_tick, idx, last};
 }
 
-template <class W>
-inline bool wide_bit(const W& w, unsigned i) {
-  if constexpr (std::is_integral_v<W>) {
-    return (w >> i) & 1;
-  } else {
-    return (w[i / 32] >> (i % 32)) & 1;
-  }
-}
-
 // The crossbar geometry of a configuration (a cfg::Ci / cfg::Bert constants struct).
 template <class C>
 golden::XbarSpec spec_of() {
@@ -91,285 +76,10 @@ struct TokBeat {
   bool last = false;
 };
 
-struct RunConfig {
-  uint32_t num_tok = 1, sel = 0, shift = 4, t_max = 1023, groups = 8;
-};
+using RunConfig = sim::PqRunConfig;
 
-// The analog side of the crossbar port.
-template <class Dut>
-class XbarResponder : public ClockPlugin {
- public:
-  struct Race {
-    std::vector<uint32_t> ticks;
-    std::vector<double> t_exact;  // continuous fire time per column (ticks), for the probe
-    golden::WtaResult expect;
-    double charge_early = 0, charge_none = 0;
-  };
-
-  XbarResponder(Harness<Dut>& h, ErrorLog& log, const golden::XbarSpec& spec)
-      : h_(h), log_(log), spec_(spec) {}
-
-  // The group whose every column's ramp goes to the waveform (ana_col_vsense_*).
-  int probe_group = 0;
-
-  void set_models(sim::PqCrossbar* q, sim::PqCrossbar* k) { model_[0] = q, model_[1] = k; }
-  void begin_run(const RunConfig& c, std::vector<std::vector<int8_t>> tokens) {
-    cfg_ = c;
-    tokens_ = std::move(tokens);
-    next_ = 0;
-  }
-  // Directed cases: the next races take these ticks instead of a model's.
-  void force(std::vector<uint32_t> ticks) { forced_.push_back(std::move(ticks)); }
-  // Called with each race's expected result, in order.
-  std::function<void(const Race&, uint32_t idx)> on_race;
-  uint64_t races() const { return races_; }
-  double charge_early() const { return charge_early_; }
-  double charge_none() const { return charge_none_; }
-  // Mean active discharge ticks per group and race, with and without early stop.
-  double group_ticks_early() const {
-    return group_races_ ? static_cast<double>(group_ticks_early_) / group_races_ : 0.0;
-  }
-  double group_ticks_none() const {
-    return group_races_ ? static_cast<double>(group_ticks_none_) / group_races_ : 0.0;
-  }
-  uint64_t race_ticks() const { return race_ticks_; }
-
-  void drive(uint64_t cycle) override {
-    auto& d = h_.dut();
-    const int ncols = spec_.cols();
-    if (!racing_) {
-      for (int w = 0; w < (ncols + 31) / 32; ++w) set_word(d.fire_i, w, 0);
-      return;
-    }
-    const uint64_t k = cycle - eval_cycle_;
-    for (int w = 0; w < (ncols + 31) / 32; ++w) {
-      uint32_t v = 0;
-      for (int b = 0; b < 32 && w * 32 + b < ncols; ++b) {
-        if (race_.ticks[w * 32 + b] <= k) v |= 1u << b;
-      }
-      set_word(d.fire_i, w, v);
-    }
-    if (h_.tracing()) {
-      auto* root = d.rootp;
-      double* probe[8] = {
-          &root->pq_encoder__DOT__ana_vsense_g0, &root->pq_encoder__DOT__ana_vsense_g1,
-          &root->pq_encoder__DOT__ana_vsense_g2, &root->pq_encoder__DOT__ana_vsense_g3,
-          &root->pq_encoder__DOT__ana_vsense_g4, &root->pq_encoder__DOT__ana_vsense_g5,
-          &root->pq_encoder__DOT__ana_vsense_g6, &root->pq_encoder__DOT__ana_vsense_g7};
-      // Column c's sense node: 1 precharged, 0 at the threshold, frozen at its group's stop.
-      auto ramp = [&](int c) {
-        const int g = c / spec_.cols_per_group;
-        const double kk =
-            stop_[g] ? std::min<double>(static_cast<double>(k), stop_[g]) : static_cast<double>(k);
-        const double te = race_.t_exact[c];
-        return std::isfinite(te) && te > 0 ? std::max(0.0, 1.0 - kk / te) : 1.0;
-      };
-      for (int g = 0; g < spec_.groups && g < 8; ++g) {  // the leading node is the lowest
-        double v = 1.0;
-        for (int c = g * spec_.cols_per_group; c < (g + 1) * spec_.cols_per_group; ++c) {
-          v = std::min(v, ramp(c));
-        }
-        *probe[g] = v;
-      }
-      // Every column of the probe group.
-      double* col[16] = {
-          &root->pq_encoder__DOT__ana_col_vsense_0,  &root->pq_encoder__DOT__ana_col_vsense_1,
-          &root->pq_encoder__DOT__ana_col_vsense_2,  &root->pq_encoder__DOT__ana_col_vsense_3,
-          &root->pq_encoder__DOT__ana_col_vsense_4,  &root->pq_encoder__DOT__ana_col_vsense_5,
-          &root->pq_encoder__DOT__ana_col_vsense_6,  &root->pq_encoder__DOT__ana_col_vsense_7,
-          &root->pq_encoder__DOT__ana_col_vsense_8,  &root->pq_encoder__DOT__ana_col_vsense_9,
-          &root->pq_encoder__DOT__ana_col_vsense_10, &root->pq_encoder__DOT__ana_col_vsense_11,
-          &root->pq_encoder__DOT__ana_col_vsense_12, &root->pq_encoder__DOT__ana_col_vsense_13,
-          &root->pq_encoder__DOT__ana_col_vsense_14, &root->pq_encoder__DOT__ana_col_vsense_15};
-      for (int c = 0; c < spec_.cols_per_group && c < 16; ++c) {
-        *col[c] = ramp(probe_group * spec_.cols_per_group + c);
-      }
-    }
-  }
-
-  void sample(uint64_t cycle) override {
-    auto& d = h_.dut();
-    if (racing_) {
-      const uint64_t k = cycle - eval_cycle_;
-      for (int g = 0; g < spec_.groups; ++g) {
-        if (!stop_[g] && k >= 1 && wide_bit(d.grp_stop_o, g)) stop_[g] = static_cast<uint32_t>(k);
-      }
-    }
-    if (!d.xb_eval_o) return;
-    if (racing_) close_race();
-    start_race(cycle);
-  }
-
-  // Closes the last race (its grp_stop checks and charge); call after the run.
-  void finish() {
-    if (racing_) close_race();
-  }
-
- private:
-  template <class W>
-  static void set_word(W& w, int i, uint32_t v) {
-    if constexpr (std::is_integral_v<W>) {
-      w = static_cast<W>(v);
-      (void)i;
-    } else {
-      w[i] = v;
-    }
-  }
-
-  void start_race(uint64_t cycle) {
-    auto& d = h_.dut();
-    if (next_ >= tokens_.size()) {
-      log_.error(fmt::format("cycle {}: xb_eval_o for token {}, but only {} were sent", cycle,
-                             next_, tokens_.size()));
-      return;
-    }
-    const auto& tok = tokens_[next_];
-    const auto want = golden::input_levels(tok, cfg_.shift, spec_);
-    for (int r = 0; r < spec_.rows(); ++r) {
-      uint32_t got = 0;
-      for (int b = 0; b < spec_.in_bits; ++b) {
-        got |= static_cast<uint32_t>(wide_bit(d.xb_level_o, r * spec_.in_bits + b)) << b;
-      }
-      if (got != want[r]) {
-        log_.error(fmt::format("cycle {}: token {} row {}: xb_level_o {} != golden level {}", cycle,
-                               next_, r, got, want[r]));
-        break;
-      }
-    }
-    if (static_cast<uint32_t>(d.xb_sel_o) != cfg_.sel) {
-      log_.error(fmt::format("cycle {}: xb_sel_o {} with SEL {}", cycle, d.xb_sel_o, cfg_.sel));
-    }
-    race_ = Race{};
-    sim::PqCrossbar* m = model_[cfg_.sel & 1];
-    const bool use_model = forced_.empty() && m != nullptr;
-    if (!use_model) {
-      if (forced_.empty()) {
-        log_.error(fmt::format("cycle {}: a race with neither a model nor forced ticks", cycle));
-        return;
-      }
-      race_.ticks = std::move(forced_.front());
-      forced_.pop_front();
-      race_.t_exact.assign(race_.ticks.begin(), race_.ticks.end());
-    } else {
-      const auto e = m->eval(want);
-      race_.ticks = e.tick;
-      race_.t_exact.resize(e.current.size());
-      for (size_t c = 0; c < e.current.size(); ++c) {
-        race_.t_exact[c] = e.current[c] > 0 ? static_cast<double>(m->charge()) / e.current[c]
-                                            : std::numeric_limits<double>::infinity();
-      }
-    }
-    race_.expect =
-        golden::wta(race_.ticks, static_cast<int>(cfg_.groups), spec_.cols_per_group, cfg_.t_max);
-    racing_ = true;
-    eval_cycle_ = cycle;
-    stop_.assign(static_cast<size_t>(spec_.groups), 0);
-    cur_model_ = use_model ? m : nullptr;
-    if (on_race) on_race(race_, static_cast<uint32_t>(next_));
-    race_ticks_ += race_.expect.done_tick;
-    ++next_;
-    ++races_;
-  }
-
-  void close_race() {
-    racing_ = false;
-    for (int g = 0; g < spec_.groups; ++g) {
-      const bool active = g < static_cast<int>(cfg_.groups);
-      const uint32_t want = active ? race_.expect.win_tick[g] + 1u : 1u;
-      if (stop_[g] != want) {
-        log_.error(fmt::format("race {} group {}: grp_stop rose at tick {}, expected {}",
-                               races_ - 1, g, stop_[g], want));
-      }
-    }
-    if (cur_model_ != nullptr) {
-      std::vector<uint32_t> none(stop_.size(), 0);
-      for (int g = static_cast<int>(cfg_.groups); g < spec_.groups; ++g) none[g] = 1;
-      const auto te = cur_model_->discharge_ticks(stop_, cfg_.t_max);
-      const auto tn = cur_model_->discharge_ticks(none, cfg_.t_max);
-      charge_early_ += cur_model_->race_charge(te);
-      charge_none_ += cur_model_->race_charge(tn);
-      for (size_t g = 0; g < te.size(); ++g) {
-        group_ticks_early_ += te[g];
-        group_ticks_none_ += tn[g];
-      }
-      group_races_ += te.size();
-    }
-  }
-
-  Harness<Dut>& h_;
-  ErrorLog& log_;
-  golden::XbarSpec spec_;
-  sim::PqCrossbar* model_[2] = {nullptr, nullptr};
-  sim::PqCrossbar* cur_model_ = nullptr;
-  RunConfig cfg_;
-  std::vector<std::vector<int8_t>> tokens_;
-  size_t next_ = 0;
-  std::deque<std::vector<uint32_t>> forced_;
-  bool racing_ = false;
-  uint64_t eval_cycle_ = 0;
-  Race race_;
-  std::vector<uint32_t> stop_;
-  uint64_t races_ = 0, race_ticks_ = 0;
-  double charge_early_ = 0, charge_none_ = 0;
-  uint64_t group_ticks_early_ = 0, group_ticks_none_ = 0, group_races_ = 0;
-};
-
-// The relevance unit's side of the code buffers: random reads through the cb_rd port (one
-// cycle latency) of entries whose contents are known, checked the cycle after. The run loop
-// keeps `expect` up to date and sets `busy_sel` to the buffer being written (not read then).
-template <class Dut>
-class CodeBufferReader : public ClockPlugin {
- public:
-  std::array<std::vector<std::optional<uint32_t>>, 2> expect;  // per buffer: Q, K
-  int busy_sel = -1;                                           // -1: read both
-  double rate = 0.5;
-
-  CodeBufferReader(Harness<Dut>& h, ErrorLog& log, golden::Rng& rng)
-      : h_(h), log_(log), rng_(rng) {}
-  void resize(uint32_t entries) {
-    expect[0].assign(entries, std::nullopt);
-    expect[1].assign(entries, std::nullopt);
-  }
-  uint64_t checked() const { return checked_; }
-
-  void drive(uint64_t) override {
-    auto& d = h_.dut();
-    pending_ = false;
-    d.cb_rd_en_i = 0;
-    if (expect[0].empty() || !rng_.bernoulli(rate)) return;
-    const int sel = busy_sel < 0 ? static_cast<int>(rng_.uniform_int(0, 1)) : 1 - busy_sel;
-    const auto n = static_cast<int64_t>(expect[sel].size());
-    const auto addr = static_cast<uint32_t>(rng_.uniform_int(0, n - 1));
-    d.cb_rd_en_i = 1;
-    d.cb_rd_sel_i = static_cast<uint8_t>(sel);
-    d.cb_rd_addr_i = addr;
-    if (expect[sel][addr]) {
-      pending_ = true;
-      want_ = *expect[sel][addr];
-      what_ = fmt::format("{} entry {}", sel ? "K" : "Q", addr);
-    }
-  }
-  void after_edge(uint64_t cycle) override {
-    if (!pending_) return;
-    ++checked_;
-    const uint32_t got = h_.dut().cb_rd_data_o;
-    if (got != want_ && errors_++ < 5) {
-      log_.error(fmt::format("code buffer read port, {} at cycle {}: {:08x}, expected {:08x}",
-                             what_, cycle, got, want_));
-    }
-  }
-
- private:
-  Harness<Dut>& h_;
-  ErrorLog& log_;
-  golden::Rng& rng_;
-  bool pending_ = false;
-  uint32_t want_ = 0;
-  std::string what_;
-  uint64_t checked_ = 0, errors_ = 0;
-};
-
-// A pq_encoder with its APB driver, token source, code sink and crossbar responder.
+// A pq_encoder with its APB driver, token source, code sink, crossbar responder and code buffer
+// reader.
 template <class Dut>
 struct PqBench {
   Harness<Dut> h;

@@ -53,6 +53,17 @@ struct ScenarioReport {
   bool passed = false;
 };
 
+// Steady-state throughput of one mode: `rows` rows of the maximum length in one start, no
+// stalls; elements per cycle from the CYCLES register. Every output is still compared.
+struct Throughput {
+  uint32_t mode = 0;
+  uint32_t len = 0;
+  uint32_t rows = 0;
+  uint32_t cycles = 0;
+  double elements_per_cycle = 0;
+  bool passed = false;
+};
+
 template <class SB>
 TensorTally tally(const SB& sb) {
   return {sb.tensor(), sb.expected_total(), sb.compared(), sb.mismatches()};

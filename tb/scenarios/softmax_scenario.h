@@ -1,27 +1,23 @@
-// softmax_unit testbench pieces: beats of Lanes 16-bit lanes, a bench (harness, APB, source,
-// sink, scoreboard), and run_rows(), which sends rows in one mode and queues the golden model's
-// output beats (golden/include/hycim/golden/softmax.h) in the scoreboard. Used by
-// tests/rtl/test_softmax_unit*.cc.
+// softmax_unit testbench pieces: beats of Lanes 16-bit lanes, the bench (a LaneBench,
+// tb/harness/lane_bench.h, with the unit's configuration registers), and run_rows(), which sends
+// rows in one mode and queues the golden model's output beats (golden/include/hycim/golden/
+// softmax.h) in the scoreboard. queue_rows() is the golden mapping alone: sfln_unit's bench
+// sends softmax rows with it too. Used by tests/rtl/test_softmax_unit*.cc and `hycim run
+// softmax`.
 #pragma once
 
 #include <fmt/format.h>
-#include <verilated.h>
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "apb.h"
-#include "harness.h"
 #include "hycim/golden/rng.h"
 #include "hycim/golden/softmax.h"
+#include "lane_bench.h"
 #include "scenario.h"
-#include "scoreboard.h"
-#include "stream.h"
 
 namespace hycim::tb::softmax {
 
@@ -50,25 +46,9 @@ enum Err : uint32_t {
 };
 enum Mode : uint32_t { kInference = 0, kTraining = 1, kBackward = 2 };
 
-// 16-bit lane access to a Verilator port of Lanes*16 bits (QData up to 64 bits, VlWide above).
-inline void put16(uint64_t& port, unsigned lane, uint16_t v) {
-  port = (port & ~(uint64_t{0xFFFF} << (16 * lane))) | (uint64_t{v} << (16 * lane));
-}
-inline uint16_t get16(uint64_t port, unsigned lane) {
-  return static_cast<uint16_t>(port >> (16 * lane));
-}
-template <std::size_t N>
-void put16(VlWide<N>& port, unsigned lane, uint16_t v) {
-  const unsigned w = lane / 2, s = (lane % 2) * 16;
-  port[w] = (port[w] & ~(0xFFFFu << s)) | (uint32_t{v} << s);
-}
-template <std::size_t N>
-uint16_t get16(const VlWide<N>& port, unsigned lane) {
-  return static_cast<uint16_t>(port[lane / 2] >> ((lane % 2) * 16));
-}
-
 template <unsigned L>
 struct InBeat {
+  static constexpr unsigned kLanes = L;
   std::array<uint16_t, L> a{};
   std::array<uint16_t, L> b{};
   uint32_t keep = 0;
@@ -87,54 +67,37 @@ struct OutBeat {
   }
 };
 
+// The input ports of the softmax family (softmax_unit, sfln_unit, layernorm_unit): lanes of a
+// and b, the keep mask (layernorm_unit has none) and last.
 template <class Dut, unsigned L>
-struct SoftmaxBench {
-  Harness<Dut> h;
-  ApbDriver<Dut> apb;
-  Scoreboard<OutBeat<L>> sb;
-  StreamSource<InBeat<L>> src;
-  StreamSink<OutBeat<L>> sink;
-  std::vector<std::string> beat_names;  // "row r beat b" of each expected beat, for messages
-
-  SoftmaxBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng, const StallProfile& st)
-      : h(ho, log),
-        apb(h),
-        sb("softmax.out", log,
-           [this](uint64_t i) {
-             return i < beat_names.size() ? beat_names[i] : fmt::format("beat {}", i);
-           }),
-        src("softmax.in",
-            {[this](bool v) { h.dut().in_valid_i = v; }, [this] { return h.dut().in_ready_o != 0; },
-             [this](const InBeat<L>& b) {
-               auto& d = h.dut();
-               for (unsigned j = 0; j < L; ++j) {
-                 put16(d.in_a_i, j, b.a[j]);
-                 put16(d.in_b_i, j, b.b[j]);
-               }
-               d.in_keep_i = b.keep;
-               d.in_last_i = b.last;
-             }},
-            rng, st.valid_prob),
-        sink("softmax.out",
-             {[this] { return h.dut().out_valid_o != 0; },
-              [this](bool r) { h.dut().out_ready_i = r; },
-              [this] {
-                OutBeat<L> o;
-                for (unsigned j = 0; j < L; ++j) o.d[j] = get16(h.dut().out_data_o, j);
-                o.last = h.dut().out_last_o != 0;
-                return o;
-              }},
-             rng, st.ready_prob, log, [this](const OutBeat<L>& b, uint64_t) { sb.observe(b); }) {
-    h.add(src);
-    h.add(sink);
-    h.reset();
+void put_in(Dut& d, const InBeat<L>& b) {
+  for (unsigned j = 0; j < L; ++j) {
+    put16(d.in_a_i, j, b.a[j]);
+    put16(d.in_b_i, j, b.b[j]);
   }
+  if constexpr (requires { d.in_keep_i; }) d.in_keep_i = b.keep;
+  d.in_last_i = b.last;
+}
+
+template <class Dut, unsigned L>
+OutBeat<L> get_out(Dut& d) {
+  OutBeat<L> o;
+  for (unsigned j = 0; j < L; ++j) o.d[j] = get16(d.out_data_o, j);
+  o.last = d.out_last_o != 0;
+  return o;
+}
+
+template <class Dut, unsigned L>
+struct SoftmaxBench : LaneBench<Dut, InBeat<L>, OutBeat<L>> {
+  SoftmaxBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng, const StallProfile& st)
+      : LaneBench<Dut, InBeat<L>, OutBeat<L>>({"softmax", kCtrl, put_in<Dut, L>, get_out<Dut, L>},
+                                              ho, log, rng, st) {}
 
   void configure(uint32_t mode, uint32_t len, uint32_t rows, uint32_t ds_shift) {
-    apb.write_ok(kMode, mode);
-    apb.write_ok(kLen, len);
-    apb.write_ok(kRows, rows);
-    apb.write_ok(kDsShift, ds_shift);
+    this->apb.write_ok(kMode, mode);
+    this->apb.write_ok(kLen, len);
+    this->apb.write_ok(kRows, rows);
+    this->apb.write_ok(kDsShift, ds_shift);
   }
 };
 
@@ -152,27 +115,38 @@ inline std::vector<int16_t> scores(const Row& r) {
   return x;
 }
 
-// Queues the golden output of `rows` and their input beats, starts the unit and waits for DONE.
-// Returns the number of output elements compared.
-template <class Dut, unsigned L>
-uint64_t run_rows(SoftmaxBench<Dut, L>& bench, uint32_t mode, uint32_t len, uint32_t ds_shift,
-                  const std::vector<Row>& rows) {
+// The golden output of one row in `mode`: p (forward) or ds (backward) as 16-bit lanes.
+inline std::vector<uint16_t> golden_row(const Row& row, uint32_t mode, uint32_t ds_shift) {
+  if (mode == kBackward) {
+    std::vector<uint16_t> out;
+    for (auto v : golden::softmax_bwd(row.a, row.b, ds_shift).ds) {
+      out.push_back(static_cast<uint16_t>(v));
+    }
+    return out;
+  }
+  return golden::softmax_fwd(scores(row), row.keep,
+                             mode == kTraining ? golden::SoftmaxFormat::kTraining
+                                               : golden::SoftmaxFormat::kInference)
+      .p;
+}
+
+// Queues the input beats of `rows` (len elements each) and their golden output beats, named
+// "<what> r beat b". Lanes past the row carry junk that the unit must ignore when
+// `junk_lanes`, zeros (and no keep bit) otherwise. Any output beat with lanes d[] and last fits
+// (sfln_unit's also carry out_aux, which stays 0 for softmax).
+template <class Bench>
+void queue_rows(Bench& bench, uint32_t mode, uint32_t len, uint32_t ds_shift,
+                const std::vector<Row>& rows, bool junk_lanes, const char* what) {
+  using In = typename Bench::In;
+  using Out = typename Bench::Out;
+  constexpr unsigned L = In::kLanes;
   const unsigned beats = (len + L - 1) / L;
   for (size_t r = 0; r < rows.size(); ++r) {
     const Row& row = rows[r];
-    std::vector<uint16_t> out(len, 0);
-    if (mode == kBackward) {
-      const auto b = golden::softmax_bwd(row.a, row.b, ds_shift);
-      for (uint32_t i = 0; i < len; ++i) out[i] = static_cast<uint16_t>(b.ds[i]);
-    } else {
-      const auto f = golden::softmax_fwd(
-          scores(row), row.keep,
-          mode == kTraining ? golden::SoftmaxFormat::kTraining : golden::SoftmaxFormat::kInference);
-      out = f.p;
-    }
+    const std::vector<uint16_t> out = golden_row(row, mode, ds_shift);
     for (unsigned bi = 0; bi < beats; ++bi) {
-      InBeat<L> in;
-      OutBeat<L> o;
+      In in;
+      Out o;
       for (unsigned j = 0; j < L; ++j) {
         const uint32_t i = bi * L + j;
         if (i < len) {
@@ -180,23 +154,31 @@ uint64_t run_rows(SoftmaxBench<Dut, L>& bench, uint32_t mode, uint32_t len, uint
           in.b[j] = mode == kBackward ? static_cast<uint16_t>(row.b[i]) : 0;
           if (row.keep.empty() || row.keep[i]) in.keep |= 1u << j;
           o.d[j] = out[i];
-        } else {
-          // Lanes past the row carry junk that the unit must ignore.
+        } else if (junk_lanes) {
           in.a[j] = static_cast<uint16_t>(0x7FFF - j);
           in.keep |= 1u << j;
         }
       }
       in.last = o.last = (bi + 1 == beats);
       bench.src.push(in);
-      bench.sb.expect(o);
-      bench.beat_names.push_back(fmt::format("row {} beat {}", r, bi));
+      bench.expect(o, fmt::format("{} {} beat {}", what, r, bi));
     }
   }
+}
+
+// The cycle limit of a softmax start.
+inline uint64_t row_limit(uint32_t len, unsigned lanes, size_t rows) {
+  return 20ull * ((len + lanes - 1) / lanes + 8) * rows + 1000;
+}
+
+// Queues the golden output of `rows` and their input beats, starts the unit and waits for DONE.
+// Returns the number of output elements compared.
+template <class Dut, unsigned L>
+uint64_t run_rows(SoftmaxBench<Dut, L>& bench, uint32_t mode, uint32_t len, uint32_t ds_shift,
+                  const std::vector<Row>& rows) {
+  queue_rows(bench, mode, len, ds_shift, rows, true, "row");
   bench.configure(mode, len, static_cast<uint32_t>(rows.size()), ds_shift);
-  bench.apb.write_ok(kCtrl, 1);
-  const uint64_t limit = 20ull * (beats + 8) * rows.size() + 1000;
-  bench.h.run_until([&] { return bench.h.dut().done_o != 0; }, limit, "softmax DONE");
-  bench.h.run_until([&] { return bench.sb.pending() == 0; }, 100, "last output beat");
+  bench.start_and_wait(row_limit(len, L, rows.size()), "softmax DONE");
   return uint64_t{len} * rows.size();
 }
 
@@ -232,87 +214,49 @@ inline Row random_bwd_row(golden::Rng& rng, uint32_t len) {
   return r;
 }
 
+// One random row in `mode` (forward rows masked with mask_prob).
+inline Row random_row(golden::Rng& rng, uint32_t mode, uint32_t len, double mask_prob) {
+  return mode == kBackward ? random_bwd_row(rng, len) : random_fwd_row(rng, len, mask_prob);
+}
+
 // The softmax scenario of `hycim run softmax`: o.runs starts cycling through the three modes,
 // each with 1..3 random rows of o.len elements (random when 0), under o.stall. Reports the output
 // beats of all modes, then of each mode.
 template <class Dut, unsigned L>
 ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
-  // The saved view names the ports with the ci widths (4 lanes).
-  ScenarioRun sr("softmax", "softmax_unit", o,
-                 L == 4 ? HYCIM_SOURCE_DIR "/tb/waves/softmax_unit_ci.gtkw" : "");
-  ScenarioReport& rep = sr.rep;
-  golden::Rng rng(o.seed);
-  {
-    SoftmaxBench<Dut, L> b(sr.harness, log, sr.stall_rng, o.stall);
-    const uint32_t row_max = b.apb.read_ok(kRowMax);
-    if (o.len > row_max) log.error(fmt::format("--len {} exceeds ROW_MAX {}", o.len, row_max));
-    static constexpr const char* kModeNames[] = {"inference", "training", "backward"};
-    // Per mode: output beats expected, compared and mismatched (deltas of the scoreboard).
-    std::array<TensorTally, 3> per_mode;
-    for (uint32_t m = 0; m < 3; ++m) {
-      per_mode[m].name = fmt::format("softmax.out {}", kModeNames[m]);
-    }
-    for (unsigned k = 0; k < o.runs && log.ok(); ++k) {
-      const uint32_t mode = k % 3;
-      const uint32_t len = o.len ? o.len : static_cast<uint32_t>(rng.uniform_int(1, row_max));
-      std::vector<Row> rows;
-      const auto n = static_cast<size_t>(rng.uniform_int(1, 3));
-      for (size_t r = 0; r < n; ++r) {
-        rows.push_back(mode == kBackward ? random_bwd_row(rng, len)
-                                         : random_fwd_row(rng, len, k % 2 ? 0.25 : 0.0));
-      }
-      const auto ds_shift = static_cast<uint32_t>(rng.uniform_int(0, 16));
-      const uint64_t e0 = b.sb.expected_total(), c0 = b.sb.compared(), m0 = b.sb.mismatches();
-      rep.elements += run_rows(b, mode, len, ds_shift, rows);
-      per_mode[mode].expected += b.sb.expected_total() - e0;
-      per_mode[mode].compared += b.sb.compared() - c0;
-      per_mode[mode].mismatches += b.sb.mismatches() - m0;
-      ++rep.runs;
-      if (b.apb.read_ok(kErr) != 0) log.error(fmt::format("run {}: ERR set", k));
-      if (o.progress) {
-        fmt::print("  run {:>3}/{}: {:<9} {} rows of {:>4}  cycle {:>9}  {}\n", k + 1, o.runs,
-                   kModeNames[mode], n, len, b.h.cycle(), log.ok() ? "ok" : "FAILED");
-      }
-    }
-    b.sb.finish();
-    rep.tensors = {tally(b.sb)};
-    for (const auto& t : per_mode) {
-      if (t.expected) rep.tensors.push_back(t);
-    }
-    sr.record_sim(b.h);
-  }
-  return sr.finish(log);
+  static constexpr const char* kModeNames[] = {"inference", "training", "backward"};
+  const LaneScenarioSpec spec{
+      .scenario = "softmax",
+      .top = "softmax_unit",
+      // The saved view names the ports with the ci widths (4 lanes).
+      .view = L == 4 ? HYCIM_SOURCE_DIR "/tb/waves/softmax_unit_ci.gtkw" : "",
+      .max_reg = kRowMax,
+      .max_name = "ROW_MAX",
+      .err_reg = kErr,
+      .mode_tensors = {"softmax.out inference", "softmax.out training", "softmax.out backward"}};
+  return run_lane_scenario<SoftmaxBench<Dut, L>>(
+      o, log, spec, [](SoftmaxBench<Dut, L>& b, golden::Rng& rng, unsigned k, uint32_t len) {
+        const uint32_t mode = k % 3;
+        std::vector<Row> rows;
+        const auto n = static_cast<size_t>(rng.uniform_int(1, 3));
+        for (size_t r = 0; r < n; ++r)
+          rows.push_back(random_row(rng, mode, len, k % 2 ? 0.25 : 0.0));
+        const auto ds_shift = static_cast<uint32_t>(rng.uniform_int(0, 16));
+        return LaneStart{mode, run_rows(b, mode, len, ds_shift, rows),
+                         fmt::format("{:<9} {} rows of {:>4}", kModeNames[mode], n, len)};
+      });
 }
 
-// Steady-state throughput of one mode: `rows` rows of the maximum length in one start, no
-// stalls; elements per cycle from the CYCLES register. Every output is still compared.
-struct Throughput {
-  uint32_t mode = 0;
-  uint32_t len = 0;
-  uint32_t rows = 0;
-  uint32_t cycles = 0;
-  double elements_per_cycle = 0;
-  bool passed = false;
-};
+// Steady-state throughput of one mode (forward UQ0.8, forward UQ0.16, backward).
 template <class Dut, unsigned L>
 Throughput throughput(uint32_t mode, uint32_t rows, ErrorLog& log) {
-  golden::Rng rng(7);
-  HarnessOptions ho;
-  ho.name = "softmax_throughput";
-  SoftmaxBench<Dut, L> b(ho, log, rng, StallProfile::none());
-  Throughput t;
-  t.mode = mode;
-  t.rows = rows;
-  t.len = b.apb.read_ok(kRowMax);
-  std::vector<Row> rs;
-  for (uint32_t r = 0; r < rows; ++r) {
-    rs.push_back(mode == kBackward ? random_bwd_row(rng, t.len) : random_fwd_row(rng, t.len, 0.0));
-  }
-  run_rows(b, mode, t.len, 4, rs);
-  t.cycles = b.apb.read_ok(kCycles);
-  t.elements_per_cycle = static_cast<double>(t.len) * rows / std::max(t.cycles, 1u);
-  t.passed = b.sb.finish() && log.ok();
-  return t;
+  return measure_throughput<SoftmaxBench<Dut, L>>(
+      "softmax_throughput", kRowMax, kCycles, mode, rows, log,
+      [mode, rows](SoftmaxBench<Dut, L>& b, golden::Rng& rng, uint32_t len) {
+        std::vector<Row> rs;
+        for (uint32_t r = 0; r < rows; ++r) rs.push_back(random_row(rng, mode, len, 0.0));
+        run_rows(b, mode, len, 4, rs);
+      });
 }
 
 }  // namespace hycim::tb::softmax

@@ -1,0 +1,223 @@
+// The bench of a lane-streaming top (softmax_unit, sfln_unit, layernorm_unit, and the blocks to
+// come that take and give beats of several lanes): a harness, the APB driver, one input stream
+// source, one output stream sink feeding an in-order scoreboard, and readable beat names. A
+// block brings only its beat types, how a beat goes onto and comes off its ports, its stimulus
+// and its golden mapping; the scenario loop (run_lane_scenario), the per-mode tallies
+// (ModeTallies) and the steady-state measurement (measure_throughput) are shared.
+#pragma once
+
+#include <fmt/format.h>
+#include <verilated.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "apb.h"
+#include "error_log.h"
+#include "harness.h"
+#include "hycim/golden/rng.h"
+#include "scenario.h"
+#include "scoreboard.h"
+#include "stream.h"
+
+namespace hycim::tb {
+
+// 16-bit lane access to a Verilator port of Lanes*16 bits (QData up to 64 bits, VlWide above).
+inline void put16(uint64_t& port, unsigned lane, uint16_t v) {
+  port = (port & ~(uint64_t{0xFFFF} << (16 * lane))) | (uint64_t{v} << (16 * lane));
+}
+inline uint16_t get16(uint64_t port, unsigned lane) {
+  return static_cast<uint16_t>(port >> (16 * lane));
+}
+template <std::size_t N>
+void put16(VlWide<N>& port, unsigned lane, uint16_t v) {
+  const unsigned w = lane / 2, s = (lane % 2) * 16;
+  port[w] = (port[w] & ~(0xFFFFu << s)) | (uint32_t{v} << s);
+}
+template <std::size_t N>
+uint16_t get16(const VlWide<N>& port, unsigned lane) {
+  return static_cast<uint16_t>(port[lane / 2] >> ((lane % 2) * 16));
+}
+
+// How a block's beats meet its ports: the stream's name ("<stream>.in", "<stream>.out"), the
+// CTRL register that starts it, and the functions that put an input beat on the in_* ports and
+// read an output beat from the out_* ports. The handshake ports are the HyCIM ones
+// (in_valid_i / in_ready_o, out_valid_o / out_ready_i) and the top raises done_o when a start
+// has finished.
+template <class Dut, class InBeat, class OutBeat>
+struct LanePorts {
+  std::string stream;
+  uint32_t ctrl = 0x00;
+  void (*put)(Dut&, const InBeat&) = nullptr;
+  OutBeat (*get)(Dut&) = nullptr;
+};
+
+template <class Dut, class InBeat, class OutBeat>
+class LaneBench {
+  LanePorts<Dut, InBeat, OutBeat> ports_;  // first: the streams below call it
+
+ public:
+  using In = InBeat;
+  using Out = OutBeat;
+  using Ports = LanePorts<Dut, InBeat, OutBeat>;
+
+  Harness<Dut> h;
+  ApbDriver<Dut> apb;
+  Scoreboard<Out> sb;
+  StreamSource<In> src;
+  StreamSink<Out> sink;
+  std::vector<std::string> beat_names;  // the name of each expected beat, for messages
+
+  LaneBench(const Ports& ports, const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng,
+            const StallProfile& st)
+      : ports_(ports),
+        h(ho, log),
+        apb(h),
+        sb(ports.stream + ".out", log,
+           [this](uint64_t i) {
+             return i < beat_names.size() ? beat_names[i] : fmt::format("beat {}", i);
+           }),
+        src(ports.stream + ".in",
+            {[this](bool v) { h.dut().in_valid_i = v; }, [this] { return h.dut().in_ready_o != 0; },
+             [this](const In& b) { ports_.put(h.dut(), b); }},
+            rng, st.valid_prob),
+        sink(ports.stream + ".out",
+             {[this] { return h.dut().out_valid_o != 0; },
+              [this](bool r) { h.dut().out_ready_i = r; }, [this] { return ports_.get(h.dut()); }},
+             rng, st.ready_prob, log, [this](const Out& b, uint64_t) { sb.observe(b); }) {
+    h.add(src);
+    h.add(sink);
+    h.reset();
+  }
+
+  // Queues one golden output beat under a readable name ("row 2 beat 0").
+  void expect(const Out& o, std::string name) {
+    sb.expect(o);
+    beat_names.push_back(std::move(name));
+  }
+
+  // Writes CTRL.start, waits for done_o, then for the last expected output beat.
+  void start_and_wait(uint64_t limit, std::string_view what) {
+    apb.write_ok(ports_.ctrl, 1);
+    h.run_until([&] { return h.dut().done_o != 0; }, limit, what);
+    h.run_until([&] { return sb.pending() == 0; }, 100, "last output beat");
+  }
+};
+
+// Per-mode tallies of one output stream: the scoreboard's counts between begin() and end(mode)
+// go to that mode's tensor. report() gives the whole stream first, then every mode that was run.
+class ModeTallies {
+ public:
+  explicit ModeTallies(std::vector<std::string> names) {
+    for (auto& n : names) modes_.push_back(TensorTally{std::move(n)});
+  }
+
+  template <class SB>
+  void begin(const SB& sb) {
+    e0_ = sb.expected_total();
+    c0_ = sb.compared();
+    m0_ = sb.mismatches();
+  }
+  template <class SB>
+  void end(const SB& sb, size_t mode) {
+    auto& t = modes_.at(mode);
+    t.expected += sb.expected_total() - e0_;
+    t.compared += sb.compared() - c0_;
+    t.mismatches += sb.mismatches() - m0_;
+  }
+  template <class SB>
+  std::vector<TensorTally> report(const SB& sb) const {
+    std::vector<TensorTally> r = {tally(sb)};
+    for (const auto& t : modes_) {
+      if (t.expected) r.push_back(t);
+    }
+    return r;
+  }
+
+ private:
+  std::vector<TensorTally> modes_;
+  uint64_t e0_ = 0, c0_ = 0, m0_ = 0;
+};
+
+// What a lane scenario is: its names, the registers it reads, and its modes' tensor names.
+struct LaneScenarioSpec {
+  std::string scenario;                   // "softmax"
+  std::string top;                        // "softmax_unit"
+  std::string view;                       // saved gtkwave view ("" for none)
+  uint32_t max_reg = 0;                   // the register holding the longest row
+  std::string max_name;                   // its name in messages ("ROW_MAX")
+  uint32_t err_reg = 0;                   // ERR, checked after every start
+  std::vector<std::string> mode_tensors;  // per mode: "softmax.out inference", ...
+};
+
+// One start of a lane scenario, as the block ran it.
+struct LaneStart {
+  size_t mode = 0;        // index into LaneScenarioSpec::mode_tensors
+  uint64_t elements = 0;  // elements compared
+  std::string what;       // the middle of the progress line ("inference 2 rows of   17")
+};
+
+// The scenario loop every lane block shares: o.runs starts (fewer when one fails), each of
+// o.len elements (random in 1 .. the max register when 0) under o.stall; start() queues the
+// stimulus and its golden beats for start k and runs them. ERR must read 0 after each start.
+// Reports the output beats of all modes, then of each mode that ran.
+template <class Bench>
+ScenarioReport run_lane_scenario(
+    const ScenarioOptions& o, ErrorLog& log, const LaneScenarioSpec& spec,
+    const std::function<LaneStart(Bench&, golden::Rng&, unsigned k, uint32_t len)>& start) {
+  ScenarioRun sr(spec.scenario, spec.top, o, spec.view);
+  ScenarioReport& rep = sr.rep;
+  golden::Rng rng(o.seed);
+  {
+    Bench b(sr.harness, log, sr.stall_rng, o.stall);
+    const uint32_t max_len = b.apb.read_ok(spec.max_reg);
+    if (o.len > max_len) {
+      log.error(fmt::format("--len {} exceeds {} {}", o.len, spec.max_name, max_len));
+    }
+    ModeTallies per_mode(spec.mode_tensors);
+    for (unsigned k = 0; k < o.runs && log.ok(); ++k) {
+      const uint32_t len = o.len ? o.len : static_cast<uint32_t>(rng.uniform_int(1, max_len));
+      per_mode.begin(b.sb);
+      const LaneStart s = start(b, rng, k, len);
+      per_mode.end(b.sb, s.mode);
+      rep.elements += s.elements;
+      ++rep.runs;
+      if (b.apb.read_ok(spec.err_reg) != 0) log.error(fmt::format("run {}: ERR set", k));
+      if (o.progress) {
+        fmt::print("  run {:>3}/{}: {}  cycle {:>9}  {}\n", k + 1, o.runs, s.what, b.h.cycle(),
+                   log.ok() ? "ok" : "FAILED");
+      }
+    }
+    b.sb.finish();
+    rep.tensors = per_mode.report(b.sb);
+    sr.record_sim(b.h);
+  }
+  return sr.finish(log);
+}
+
+// run(bench, rng, len) sends `rows` rows of len (the max register) in mode `mode`.
+template <class Bench>
+Throughput measure_throughput(const std::string& name, uint32_t max_reg, uint32_t cycles_reg,
+                              uint32_t mode, uint32_t rows, ErrorLog& log,
+                              const std::function<void(Bench&, golden::Rng&, uint32_t)>& run) {
+  golden::Rng rng(7);
+  HarnessOptions ho;
+  ho.name = name;
+  Bench b(ho, log, rng, StallProfile::none());
+  Throughput t;
+  t.mode = mode;
+  t.rows = rows;
+  t.len = b.apb.read_ok(max_reg);
+  run(b, rng, t.len);
+  t.cycles = b.apb.read_ok(cycles_reg);
+  t.elements_per_cycle = static_cast<double>(t.len) * rows / std::max(t.cycles, 1u);
+  t.passed = b.sb.finish() && log.ok();
+  return t;
+}
+
+}  // namespace hycim::tb
