@@ -15,6 +15,14 @@ tb::ErrorLog printing_log() {
   return log;
 }
 
+std::string waveform_reproduce(const tb::ScenarioReport& r, const std::string& reproduce) {
+  if (r.passed || !r.first_error_cycle) return "";
+  const uint64_t c = *r.first_error_cycle;
+  return fmt::format("{} --trace --trace-start {} --trace-stop {}", reproduce,
+                     c > tb::kFailureWaveBefore ? c - tb::kFailureWaveBefore : 0,
+                     c + tb::kFailureWaveAfter);
+}
+
 void print_report(const tb::ScenarioReport& r, const std::string& reproduce) {
   fmt::print("\nHyCIM scenario '{}' on {} (configuration {})\n", r.scenario, r.top, r.config);
   fmt::print("  {:<10} {:#x}\n", "seed", r.seed);
@@ -37,6 +45,9 @@ void print_report(const tb::ScenarioReport& r, const std::string& reproduce) {
     for (const auto& e : r.errors) fmt::print("    - {}\n", e);
   }
   fmt::print("  {:<10} {}\n", "reproduce", reproduce);
+  if (const auto w = waveform_reproduce(r, reproduce); !w.empty()) {
+    fmt::print("  {:<10} {}\n", "waveform", w);
+  }
   fmt::print("  {:<10} {}\n\n", "result", r.passed ? "PASS" : "FAIL");
 }
 
@@ -64,6 +75,9 @@ nlohmann::json to_json(const tb::ScenarioReport& r, const std::string& reproduce
           {"cycles_per_second",
            r.wall_seconds > 0 ? static_cast<double>(r.cycles) / r.wall_seconds : 0.0},
           {"reproduce", reproduce},
+          {"first_error_cycle",
+           r.first_error_cycle ? nlohmann::json(*r.first_error_cycle) : nlohmann::json(nullptr)},
+          {"reproduce_waveform", waveform_reproduce(r, reproduce)},
           {"passed", r.passed}};
 }
 

@@ -1,6 +1,7 @@
 // Printing and JSON of a scenario report (hycim run, hycim bench).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -8,6 +9,10 @@
 
 namespace hycim::cli {
 
+// A failed run's reproduce line recording the waveform around its first error
+// (tb::kFailureWaveBefore/After); the written view opens there, marker on the error. Empty for a
+// passed run.
+std::string waveform_reproduce(const tb::ScenarioReport& r, const std::string& reproduce);
 // The human-readable report; `reproduce` is the command line that repeats the run.
 void print_report(const tb::ScenarioReport& r, const std::string& reproduce);
 nlohmann::json to_json(const tb::ScenarioReport& r, const std::string& reproduce);

@@ -1,6 +1,6 @@
 // main() of every HyCIM test binary: gtest plus a listener that prints, for each failed test, a
 // command that reproduces it with the same seed, and the same command recording the waveform of
-// the window around the first error (kBefore cycles before it, kAfter after), which the
+// the window around the first error (kFailureWaveBefore/After in trace_options.h), which the
 // harness's written view opens on, with the marker on that error.
 // Built into each test binary (not the library) so that HYCIM_WAVE_VIEW, the block's saved view,
 // can differ per binary.
@@ -13,6 +13,7 @@
 
 #include "hycim_test.h"
 #include "seed.h"
+#include "trace_options.h"
 
 namespace {
 
@@ -31,15 +32,14 @@ class ReproduceListener : public ::testing::EmptyTestEventListener {
     fmt::print("[ REPRODUCE ] HYCIM_SEED={} {} --gtest_filter='{}'\n", base, exe_, name);
     std::string window;
     if (const auto c = hycim::tb::HycimTest::last_failure_cycle()) {
-      window = fmt::format("HYCIM_TRACE_START={} HYCIM_TRACE_STOP={} ",
-                           *c > kBefore ? *c - kBefore : 0, *c + kAfter);
+      window =
+          fmt::format("HYCIM_TRACE_START={} HYCIM_TRACE_STOP={} ",
+                      *c > hycim::tb::kFailureWaveBefore ? *c - hycim::tb::kFailureWaveBefore : 0,
+                      *c + hycim::tb::kFailureWaveAfter);
     }
     fmt::print("[ WAVEFORM  ] HYCIM_SEED={} HYCIM_TRACE=1 {}{} --gtest_filter='{}'\n", base, window,
                exe_, name);
   }
-
-  static constexpr uint64_t kBefore = 1000;
-  static constexpr uint64_t kAfter = 100;
 
  private:
   std::string exe_;

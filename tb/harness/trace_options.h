@@ -30,6 +30,11 @@ struct TraceOptions {
   std::string gtkwave_command() const;
 };
 
+// A failure's reproduce line records the waveform from this many cycles before its first error to
+// this many after (the tests' [ WAVEFORM ] line and hycim run's "waveform" line).
+inline constexpr uint64_t kFailureWaveBefore = 1000;
+inline constexpr uint64_t kFailureWaveAfter = 100;
+
 // The time window a written view opens on, in waveform time units (the harness's clock period
 // is 10), and an optional primary marker (the first error).
 struct WaveWindow {

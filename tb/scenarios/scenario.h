@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct ScenarioReport {
   std::vector<TensorTally> tensors;
   std::vector<std::string> errors;  // the first ones
   uint64_t error_count = 0;
+  std::optional<uint64_t> first_error_cycle;  // the simulated cycle of the first error
   std::string waveform;
   std::string gtkwave_command;
   double wall_seconds = 0;
@@ -103,6 +105,7 @@ class ScenarioRun {
 
   ScenarioReport finish(const ErrorLog& log) {
     rep.error_count = log.count();
+    rep.first_error_cycle = log.first_error_cycle();
     rep.errors = log.messages();
     rep.passed = log.ok();
     rep.wall_seconds =
