@@ -157,6 +157,33 @@ TEST_F(RequantTopErrors, RegisterMapFromTheDescription) {
   EXPECT_EQ(b.apb.read_ok(requant::kStatus), 0u) << "no start happened";
 }
 
+// The input stream assertions can fail: a source that drops valid, or changes the payload,
+// while requant_top is not ready (idle: in_ready_o low) is reported by the RTL. A private log
+// takes the expected errors; a source that holds its beat raises none.
+TEST_F(RequantTopErrors, InputStreamAssertionsCatchASourceBreakingTheRules) {
+  enum class Break { kNothing, kDropValid, kChangeData, kChangeLast };
+  for (const Break what :
+       {Break::kNothing, Break::kDropValid, Break::kChangeData, Break::kChangeLast}) {
+    ErrorLog own;
+    Harness<Dut> h(harness_options(), own);
+    auto& d = h.dut();
+    d.in_valid_i = 0;
+    d.out_ready_i = 1;
+    h.reset();
+    d.in_valid_i = 1;
+    d.in_data_i = 1234;
+    d.in_last_i = 0;
+    h.step(3);
+    ASSERT_EQ(d.in_ready_o, 0) << "idle: the beat stays on offer";
+    ASSERT_TRUE(own.ok());
+    if (what == Break::kDropValid) d.in_valid_i = 0;
+    if (what == Break::kChangeData) d.in_data_i = 1235;
+    if (what == Break::kChangeLast) d.in_last_i = 1;
+    h.step(2);
+    EXPECT_EQ(own.ok(), what == Break::kNothing) << "case " << static_cast<int>(what);
+  }
+}
+
 TEST_F(RequantTopErrors, WrongInLastIsFlaggedAndTheRunStillFinishes) {
   RequantBench<Dut> b(harness_options(), log(), rng());
   b.configure({.len = 4, .shift = 1, .mult = 1, .mode = 1, .seed = 1});
