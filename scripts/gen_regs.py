@@ -26,8 +26,9 @@ RTL = ROOT / "rtl"
 UPPER_SNAKE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# An SV expression allowed in value/reset: parameter names, integers, operators, parentheses.
-SV_EXPR = re.compile(r"^[A-Za-z0-9_ ()+\-*/%<>&|^~?:']+$")
+# An SV expression allowed in value/reset: parameter names, integers, operators (arithmetic,
+# shifts, bitwise, comparisons, ?:), parentheses and casts.
+SV_EXPR = re.compile(r"^[A-Za-z0-9_ ()+\-*/%<>=!&|^~?:']+$")
 
 # ---- The common header: the same offsets and ERR bits in every top --------------------------
 ID_OFFSET, VERSION_OFFSET, CTRL_OFFSET, STATUS_OFFSET, ERR_OFFSET, CYCLES_OFFSET = (
