@@ -35,6 +35,19 @@
     else $error("[%0t] stream %s: payload changed while valid && !ready in %m", $time,       \
                 `"__name`");
 
+// The same rules checked on an INPUT stream: the source is outside the module (another block
+// or the testbench), so a failure names the module's input port as the one that broke them.
+// Every top carries it on every input stream.
+`define HYCIM_ASSERT_STREAM_IN(__name, __valid, __ready, __payload, __clk = clk_i, __rst_n = rst_ni) \
+  __name``_ValidHeld: assert property (@(posedge __clk) disable iff (!(__rst_n))             \
+      ((__valid) && !(__ready)) |=> (__valid))                                                \
+    else $error("[%0t] input stream %s: the source dropped valid before the handshake in %m", \
+                $time, `"__name`");                                                          \
+  __name``_PayloadStable: assert property (@(posedge __clk) disable iff (!(__rst_n))         \
+      ((__valid) && !(__ready)) |=> $stable(__payload))                                       \
+    else $error("[%0t] input stream %s: the source changed the payload while stalled in %m", \
+                $time, `"__name`");
+
 // Elaboration-time parameter check. Fails the build (Verilator) with the given message.
 `define HYCIM_ASSERT_INIT(__name, __cond, __msg)                                             \
   if (!(__cond)) begin : __name                                                               \
@@ -46,6 +59,7 @@
 `define HYCIM_ASSERT(__name, __prop, __clk = clk_i, __rst_n = rst_ni)
 `define HYCIM_COVER(__name, __prop, __clk = clk_i, __rst_n = rst_ni)
 `define HYCIM_ASSERT_STREAM(__name, __valid, __ready, __payload, __clk = clk_i, __rst_n = rst_ni)
+`define HYCIM_ASSERT_STREAM_IN(__name, __valid, __ready, __payload, __clk = clk_i, __rst_n = rst_ni)
 `define HYCIM_ASSERT_INIT(__name, __cond, __msg)
 
 `endif  // SYNTHESIS
