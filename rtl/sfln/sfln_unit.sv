@@ -300,7 +300,9 @@ module sfln_unit #(
 
   // ---------------------------------------------------------------------------------------
   // xhat: MID's row in the LN backward sweep, OUT's row in LN forward
-  logic [Lanes*16-1:0] ex_x, out_x, xh_beat;
+  logic [Lanes*16-1:0]    ex_x, out_x, xh_beat;
+  logic signed [SumW-1:0] xh_sx;
+  assign xh_sx = $signed(ln_bwd ? ex_sum : out_sum);
 
   sfln_xhat #(
     .Lanes (Lanes),
@@ -308,7 +310,7 @@ module sfln_unit #(
     .SumW  (SumW)
   ) u_xhat (
     .x_i    (ln_bwd ? ex_x : out_x),
-    .sx_i   ($signed(ln_bwd ? ex_sum : out_sum)),
+    .sx_i   (xh_sx),
     .rs_i   (ln_bwd ? ex_rs : out_rs),
     .he_i   (ln_bwd ? ex_k : out_k),
     .len_i  (len),
