@@ -408,6 +408,8 @@ module sfln_unit #(
   `HYCIM_ASSERT_INIT(RowMaxFitsSum, SmMax <= 2048, "27 sum bits hold softmax rows of up to 2048")
   `HYCIM_ASSERT_INIT(LnMaxFitsStats, LnMax <= 1024,
                      "the LayerNorm statistics are sized for up to 1024 features")
+  // The source holds valid and the beat until the unit takes it (docs/conventions.md, "Streams").
+  `HYCIM_ASSERT_STREAM_IN(InStream, in_valid_i, in_ready_o, {in_a_i, in_b_i, in_keep_i, in_last_i})
   `HYCIM_ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, {out_data_o, out_aux_o, out_last_o})
   `HYCIM_ASSERT(SumNeverOverflows,
                 (ex_we && sm_fwd) |-> (28'(ex_sum) + 28'(e_sum_beat) < 28'(1 << SumW)))
