@@ -5,13 +5,16 @@
 #   --yosys      every block read by Yosys in every configuration: coarse synthesis in ci,
 #                elaboration in the others; then `check -assert` (no multiple drivers, undriven
 #                wires, loops). Full synthesis: scripts/synth.sh.
-#   --format     clang-format check of every C++ file
+#   --format     clang-format check of every C++ file, and --regs
+#   --regs       every register description (rtl/**/*.regs.toml) is valid and the register
+#                tables in the docs are what scripts/gen_regs.py --docs writes from them
 # Prints one line per check and a summary; exits 1 if any check failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 parts=("$@")
 ((${#parts[@]})) || parts=(--verilator --yosys --format)
+regs=scripts/gen_regs.py
 gen=scripts/gen_config.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,7 +43,7 @@ lint_verilator() {
   echo "verilator --lint-only -Wall --assert:"
   local seen="" block top cfg srcs src mod
   while read -r block top cfg; do
-    mapfile -t srcs < <(python3 $gen sources "$block")
+    mapfile -t srcs < <(python3 $gen sources "$block" --gen "$tmp/gen")
     # Every module of the block alone, with its own parameter defaults (once per module).
     local upto=()
     for src in "${srcs[@]}"; do
@@ -65,7 +68,7 @@ lint_yosys() {
   local block top cfg srcs
   python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }
   while read -r block top cfg; do
-    mapfile -t srcs < <(python3 $gen sources "$block")
+    mapfile -t srcs < <(python3 $gen sources "$block" --gen "$tmp/gen")
     # The ci configuration goes through Yosys's coarse synthesis (up to, not including, the
     # fine-grained mapping and abc: the LayerNorm multipliers take minutes there; scripts/synth.sh
     # does the full mapping); the others (whose row buffers can hold hundreds of kilobits of
@@ -92,12 +95,21 @@ lint_format() {
   report "${#files[@]} C++ files" $? "$tmp/log"
 }
 
+lint_regs() {
+  echo "register descriptions and their doc tables (scripts/gen_regs.py):"
+  python3 $regs --check >"$tmp/log" 2>&1
+  report "descriptions valid" $? "$tmp/log"
+  python3 $regs --check-docs >"$tmp/log" 2>&1
+  report "doc tables up to date (else: scripts/gen_regs.py --docs)" $? "$tmp/log"
+}
+
 for p in "${parts[@]}"; do
   case "$p" in
     --verilator) lint_verilator ;;
     --yosys) lint_yosys ;;
-    --format) lint_format ;;
-    *) echo "lint.sh: unknown option '$p' (--verilator, --yosys, --format)" >&2; exit 2 ;;
+    --format) lint_format; lint_regs ;;
+    --regs) lint_regs ;;
+    *) echo "lint.sh: unknown option '$p' (--verilator, --yosys, --format, --regs)" >&2; exit 2 ;;
   esac
 done
 echo "lint: $n checks, $failed failed"

@@ -28,7 +28,7 @@ ROOT = gen_config.ROOT
 
 
 def synth_block(block: str, blk: dict, cfg_name: str, cfg: dict, tmp: Path, effort: str) -> dict:
-    srcs = " ".join(str(gen_config.RTL / s) for s in blk["sources"])
+    srcs = " ".join(str(s) for s in gen_config.block_sources(blk, tmp / "gen"))
     top = blk["top_module"]
     chparam = "".join(f"chparam -set {p} {v} {top}\n" for p, v in gen_config.resolve(blk, cfg).items())
     gates_json = tmp / f"{block}_{cfg_name}_gates.json"
@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
                 try:
                     rows.append(synth_block(block, blk, cfg_name, data["configs"][cfg_name], Path(tmpd),
                                            args.effort))
-                except RuntimeError as e:
+                except (RuntimeError, gen_config.ConfigError, gen_config.gen_regs.RegsError) as e:
                     print(f"synth: error: {e}", file=sys.stderr)
                     return 1
     out = Path(args.json)

@@ -31,23 +31,16 @@
 #include "hycim/golden/pq.h"
 #include "hycim/sim/pq_xbar.h"
 #include "pq_stimulus.h"
+#include "regs/pq_encoder_regs.h"
 #include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"
 
 namespace hycim::tb::pq {
 
-// Register byte addresses (docs/blocks/pq_encoder.md).
-inline constexpr uint32_t kCtrl = 0x00, kStatus = 0x04, kErr = 0x08, kNumTok = 0x0C, kSel = 0x10,
-                          kShift = 0x14, kTmax = 0x18, kGroups = 0x1C, kCountIn = 0x20,
-                          kCountOut = 0x24, kCycles = 0x28, kTies = 0x2C, kTimeouts = 0x30,
-                          kRaceTicks = 0x34, kCodeAddr = 0x38, kCodeData = 0x3C, kBuild = 0x40,
-                          kSeqMax = 0x44;
-// ERR bits.
-inline constexpr uint32_t kErrGroupsZero = 1u << 0, kErrGroupsTooBig = 1u << 1,
-                          kErrTmaxZero = 1u << 2, kErrTmaxTooBig = 1u << 3, kErrTokZero = 1u << 4,
-                          kErrTokTooBig = 1u << 5, kErrShiftTooBig = 1u << 6, kErrSelBad = 1u << 7,
-                          kErrStartBusy = 1u << 8, kErrLastMismatch = 1u << 9;
+// Register byte offsets, fields and ERR bits: generated from rtl/pq/pq_encoder.regs.toml
+// (docs/blocks/pq_encoder.md).
+using namespace hycim::regs::pq_encoder;
 
 struct CodeBeat {
   uint32_t code = 0, tie = 0, timeout = 0;

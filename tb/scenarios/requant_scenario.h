@@ -15,28 +15,16 @@
 #include "harness.h"
 #include "hycim/golden/requant.h"
 #include "hycim/golden/rng.h"
+#include "regs/requant_top_regs.h"
 #include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"
 
 namespace hycim::tb::requant {
 
-// Register byte addresses (docs/blocks/requant.md).
-enum Reg : uint32_t {
-  kCtrl = 0x00,
-  kStatus = 0x04,
-  kErr = 0x08,
-  kLen = 0x0C,
-  kShift = 0x10,
-  kMult = 0x14,
-  kMode = 0x18,
-  kSeed = 0x1C,
-  kCountIn = 0x20,
-  kCountOut = 0x24,
-  kSatCount = 0x28,
-  kCycles = 0x2C,
-  kMaxLen = 0x30,
-};
+// Register byte offsets, fields and ERR bits: generated from rtl/requant/requant_top.regs.toml
+// (docs/blocks/requant.md).
+using namespace hycim::regs::requant_top;
 
 struct InBeat {
   int32_t data = 0;

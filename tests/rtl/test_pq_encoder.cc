@@ -180,13 +180,13 @@ TEST_F(PqEncoderDirected, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
       {"groups over NG", {.num_tok = 2, .groups = 9}, kErrGroupsTooBig},
       {"t_max 0", {.num_tok = 2, .t_max = 0}, kErrTmaxZero},
       {"t_max 1024", {.num_tok = 2, .t_max = 1024}, kErrTmaxTooBig},
-      {"no tokens", {.num_tok = 0}, kErrTokZero},
-      {"tokens over SeqLenMax", {.num_tok = kSeqMax + 1}, kErrTokTooBig},
+      {"no tokens", {.num_tok = 0}, kErrLenZero},
+      {"tokens over SeqLenMax", {.num_tok = kSeqMax + 1}, kErrLenTooBig},
       {"shift 8", {.num_tok = 2, .shift = 8}, kErrShiftTooBig},
       {"sel 2", {.num_tok = 2, .sel = 2}, kErrSelBad},
       {"everything",
        {.num_tok = 0xffffffffu, .sel = 5, .shift = 99, .t_max = 0, .groups = 0},
-       kErrTokTooBig | kErrSelBad | kErrShiftTooBig | kErrTmaxZero | kErrGroupsZero},
+       kErrLenTooBig | kErrSelBad | kErrShiftTooBig | kErrTmaxZero | kErrGroupsZero},
   };
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
@@ -194,7 +194,7 @@ TEST_F(PqEncoderDirected, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
     b.apb.write_ok(kCtrl, 1);
     EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 4, "DONE after ERR"));
     EXPECT_EQ(b.apb.read_ok(kErr), k.err);
-    EXPECT_EQ(b.apb.read_ok(kStatus), 2u);  // done, not busy
+    EXPECT_EQ(b.apb.read_ok(kStatus), kStatusDoneMask);  // done, not busy
     EXPECT_EQ(b.apb.read_ok(kCycles), cycles);
     EXPECT_EQ(b.apb.read_ok(kCountOut), 2u);
     EXPECT_EQ(b.h.dut().in_ready_o, 0);
@@ -216,7 +216,76 @@ TEST_F(PqEncoderDirected, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
   EXPECT_TRUE(b.apb.write(0x400, 1));
   uint32_t v = 0;
   EXPECT_TRUE(b.apb.read(0x400, &v));
-  EXPECT_EQ(b.apb.read_ok(kBuild), (10u << 24) | (16u << 16) | (8u << 8) | 4u);
+  EXPECT_EQ(b.apb.read_ok(kBuild), (10u << kBuildTickWidthShift) |
+                                       (16u << kBuildColsPerGroupShift) |
+                                       (8u << kBuildNumGroupsShift) | (4u << kBuildInBitsShift));
+}
+
+// The token stream assertions can fail: a source that drops valid, or changes a token, while
+// pq_encoder is not ready (idle) is reported by the RTL; one that holds its beat is not.
+TEST_F(PqEncoderDirected, InputStreamAssertionsCatchASourceBreakingTheRules) {
+  for (int what = 0; what < 4; ++what) {  // 0 nothing, 1 drop valid, 2 change data, 3 change last
+    ErrorLog own;
+    Harness<Dut> h(harness_options(), own);
+    auto& d = h.dut();
+    d.in_valid_i = 0;
+    d.out_ready_i = 1;
+    d.cb_rd_en_i = 0;
+    h.reset();
+    d.in_valid_i = 1;
+    d.in_data_i[0] = 0x01020304u;
+    d.in_last_i = 0;
+    h.step(3);
+    ASSERT_EQ(d.in_ready_o, 0) << "idle: the token stays on offer";
+    ASSERT_TRUE(own.ok());
+    if (what == 1) d.in_valid_i = 0;
+    if (what == 2) d.in_data_i[15] ^= 0x80000000u;
+    if (what == 3) d.in_last_i = 1;
+    h.step(2);
+    EXPECT_EQ(own.ok(), what == 0) << "case " << what;
+  }
+}
+
+// The generated map: identifier and version of the common header, reset values, the code
+// buffer window writable while busy, every read-only register refusing writes and every
+// configuration register refusing them while busy.
+TEST_F(PqEncoderDirected, RegisterMapFromTheDescription) {
+  PqBench<Dut> b(harness_options(), log(), rng(), StallProfile::none(), ci_spec());
+  EXPECT_EQ(b.apb.read_ok(kId), kIdValue);
+  EXPECT_EQ(b.apb.read_ok(kVersion), kVersionValue);
+  EXPECT_EQ(b.apb.read_ok(regs::pq_encoder::kSeqMax), kSeqMax);  // the register, the constant
+  EXPECT_EQ(b.apb.read_ok(kShift), kShiftReset);
+  EXPECT_EQ(b.apb.read_ok(kTmax), 1023u) << "reset 2^TW-1";
+  EXPECT_EQ(b.apb.read_ok(kGroups), 8u) << "reset NG";
+  uint32_t v = 0;
+  for (uint32_t off = kCycles + 4; off < 0x20; off += 4) {
+    EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
+  }
+  for (const auto& r : kRegisters) {
+    SCOPED_TRACE(std::string(r.name));
+    if (r.access == Access::kRo || r.access == Access::kConst) {
+      const uint32_t before = b.apb.read_ok(r.offset);
+      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
+      EXPECT_EQ(b.apb.read_ok(r.offset), before);
+    }
+  }
+  // While busy (a run of two tokens that are never sent): configuration writes are refused,
+  // CODE_ADDR is accepted; bits above BUF read 0.
+  b.configure({.num_tok = 2, .sel = 0, .shift = 4, .t_max = 100, .groups = 8});
+  b.apb.write_ok(kCtrl, kCtrlStartMask);
+  EXPECT_EQ(b.apb.read_ok(kStatus), kStatusBusyMask);
+  for (const auto& r : kRegisters) {
+    SCOPED_TRACE(std::string(r.name));
+    if (r.access != Access::kRw) continue;
+    const uint32_t before = b.apb.read_ok(r.offset);
+    if (r.busy_write) {
+      b.apb.write_ok(r.offset, 0xFFFF0000u | kCodeAddrBufMask | 3u);
+      EXPECT_EQ(b.apb.read_ok(r.offset), kCodeAddrBufMask | 3u);
+    } else {
+      EXPECT_TRUE(b.apb.write(r.offset, before + 1)) << "write while busy";
+      EXPECT_EQ(b.apb.read_ok(r.offset), before);
+    }
+  }
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ TEST_F(HycimTest, PqEncoderBertTokenLimit) {
   b.configure({.num_tok = kSeqLen + 1});
   b.apb.write_ok(kCtrl, 1);
   EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 4, "DONE after ERR"));
-  EXPECT_EQ(b.apb.read_ok(kErr), kErrTokTooBig);
+  EXPECT_EQ(b.apb.read_ok(kErr), kErrLenTooBig);
   EXPECT_EQ(b.apb.read_ok(kCountIn), 0u);
   EXPECT_EQ(b.h.dut().in_ready_o, 0);
 }

@@ -79,21 +79,22 @@ TEST_F(RequantTopErrors, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
        {.len = 0, .shift = 60, .mode = 7},
        golden::kReqErrLenZero | golden::kReqErrShiftTooBig | golden::kReqErrBadMode},
   };
+  // One beat offered through every refused start and never taken (a source keeps a beat on offer
+  // until it is taken: the input stream assertion holds the testbench to that).
+  b.src.push({42, false});
   for (const auto& k : cases) {
     SCOPED_TRACE(k.name);
     ASSERT_EQ(golden::requant_config_errors(k.c, kMaxLen), k.err) << "golden disagrees";
     b.configure(k.c);
-    b.src.push({42, false});  // offered, must not be taken
-    b.apb.write_ok(requant::kCtrl, 1);
+    b.apb.write_ok(requant::kCtrl, requant::kCtrlStartMask);
     b.h.step(20);
     EXPECT_EQ(b.apb.read_ok(requant::kErr), k.err);
-    EXPECT_EQ(b.apb.read_ok(requant::kStatus), 2u) << "DONE set, BUSY clear";
+    EXPECT_EQ(b.apb.read_ok(requant::kStatus), requant::kStatusDoneMask) << "DONE set, BUSY clear";
     EXPECT_EQ(b.h.dut().done_o, 1);
     EXPECT_EQ(b.src.sent(), 5u) << "no input beat taken";
     EXPECT_EQ(b.apb.read_ok(requant::kCountIn), 5u) << "counters untouched";
     EXPECT_EQ(b.apb.read_ok(requant::kCountOut), 5u);
     EXPECT_EQ(b.got.size(), 5u);
-    b.src.clear();  // withdraw the refused beat before the next case
   }
 }
 
@@ -112,7 +113,7 @@ TEST_F(RequantTopErrors, RegisterPortErrorResponses) {
   // While busy: configuration writes are refused, a second start is flagged.
   b.configure({.len = 3, .shift = 0, .mult = 1, .mode = 1, .seed = 1});
   b.apb.write_ok(requant::kCtrl, 1);
-  EXPECT_EQ(b.apb.read_ok(requant::kStatus), 1u) << "BUSY";
+  EXPECT_EQ(b.apb.read_ok(requant::kStatus), requant::kStatusBusyMask) << "BUSY";
   EXPECT_TRUE(b.apb.write(requant::kLen, 7)) << "LEN write while busy";
   EXPECT_EQ(b.apb.read_ok(requant::kLen), 3u);
   b.apb.write_ok(requant::kCtrl, 1);
@@ -122,6 +123,65 @@ TEST_F(RequantTopErrors, RegisterPortErrorResponses) {
   EXPECT_EQ(b.got.size(), 3u);
   EXPECT_EQ(b.got.back(), (requant::OutBeat{127, true}));  // 200 saturates
   EXPECT_EQ(b.apb.read_ok(requant::kSatCount), 1u);
+}
+
+// The generated map: the common header reads its identifier and version, every read-only
+// register refuses writes and leaves its value, the reserved words of the header answer pslverr,
+// and each configuration register reads back what was written.
+TEST_F(RequantTopErrors, RegisterMapFromTheDescription) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  EXPECT_EQ(b.apb.read_ok(requant::kId), requant::kIdValue);
+  EXPECT_EQ(b.apb.read_ok(requant::kVersion), requant::kVersionValue);
+  EXPECT_EQ(b.apb.read_ok(requant::kMaxLen), kMaxLen);
+  EXPECT_EQ(b.apb.read_ok(requant::kCtrl), 0u) << "CTRL reads 0";
+  uint32_t v = 0;
+  for (uint32_t off = requant::kCycles + 4; off < requant::kMaxLen; off += 4) {
+    EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
+  }
+  using requant::Access;
+  uint32_t n_rw = 0;
+  for (const auto& r : requant::kRegisters) {
+    SCOPED_TRACE(std::string(r.name));
+    if (r.access == Access::kRo || r.access == Access::kConst) {
+      const uint32_t before = b.apb.read_ok(r.offset);
+      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
+      EXPECT_EQ(b.apb.read_ok(r.offset), before);
+    } else if (r.access == Access::kRw) {
+      const uint32_t val = 0x5A000000u + r.offset;
+      b.apb.write_ok(r.offset, val);
+      EXPECT_EQ(b.apb.read_ok(r.offset), val);
+      ++n_rw;
+    }
+  }
+  EXPECT_EQ(n_rw, 5u) << "LEN, SHIFT, MULT, MODE, SEED";
+  EXPECT_EQ(b.apb.read_ok(requant::kStatus), 0u) << "no start happened";
+}
+
+// The input stream assertions can fail: a source that drops valid, or changes the payload,
+// while requant_top is not ready (idle: in_ready_o low) is reported by the RTL. A private log
+// takes the expected errors; a source that holds its beat raises none.
+TEST_F(RequantTopErrors, InputStreamAssertionsCatchASourceBreakingTheRules) {
+  enum class Break { kNothing, kDropValid, kChangeData, kChangeLast };
+  for (const Break what :
+       {Break::kNothing, Break::kDropValid, Break::kChangeData, Break::kChangeLast}) {
+    ErrorLog own;
+    Harness<Dut> h(harness_options(), own);
+    auto& d = h.dut();
+    d.in_valid_i = 0;
+    d.out_ready_i = 1;
+    h.reset();
+    d.in_valid_i = 1;
+    d.in_data_i = 1234;
+    d.in_last_i = 0;
+    h.step(3);
+    ASSERT_EQ(d.in_ready_o, 0) << "idle: the beat stays on offer";
+    ASSERT_TRUE(own.ok());
+    if (what == Break::kDropValid) d.in_valid_i = 0;
+    if (what == Break::kChangeData) d.in_data_i = 1235;
+    if (what == Break::kChangeLast) d.in_last_i = 1;
+    h.step(2);
+    EXPECT_EQ(own.ok(), what == Break::kNothing) << "case " << static_cast<int>(what);
+  }
 }
 
 TEST_F(RequantTopErrors, WrongInLastIsFlaggedAndTheRunStillFinishes) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hycim/golden/int_ops.h"
+#include "regs/requant_top_regs.h"
 
 namespace hycim::golden {
 
@@ -19,16 +20,17 @@ struct RequantConfig {
   uint32_t seed = 1;
 };
 
-// ERR register bits of requant_top, one per illegal-configuration class.
+// ERR register bits of requant_top, one per illegal-configuration class: the bits of the
+// generated register map (rtl/requant/requant_top.regs.toml), so model and RTL cannot disagree.
 enum RequantErr : uint32_t {
-  kReqErrLenZero = 1u << 0,
-  kReqErrLenTooBig = 1u << 1,
-  kReqErrShiftTooBig = 1u << 2,
-  kReqErrMultTooBig = 1u << 3,
-  kReqErrBadMode = 1u << 4,
-  kReqErrBadSeed = 1u << 5,
-  kReqErrStartBusy = 1u << 6,
-  kReqErrLastMismatch = 1u << 7,
+  kReqErrLenZero = regs::requant_top::kErrLenZero,
+  kReqErrLenTooBig = regs::requant_top::kErrLenTooBig,
+  kReqErrShiftTooBig = regs::requant_top::kErrShiftTooBig,
+  kReqErrMultTooBig = regs::requant_top::kErrMultTooBig,
+  kReqErrBadMode = regs::requant_top::kErrBadMode,
+  kReqErrBadSeed = regs::requant_top::kErrBadSeed,
+  kReqErrStartBusy = regs::requant_top::kErrStartBusy,
+  kReqErrLastMismatch = regs::requant_top::kErrLastMismatch,
 };
 
 inline constexpr uint32_t kRequantMaxShift = 47;
