@@ -92,5 +92,40 @@ TEST_F(SflnUnit, CyclesRegisterShowsTheRowPipeline) {
   EXPECT_TRUE(b.sb.finish());
 }
 
+// InStream (HYCIM_ASSERT_STREAM_IN): while the unit is idle in_ready_o is 0, so a beat offered
+// then is stalled. Holding it is legal; dropping valid or changing the payload before the
+// handshake is reported by the RTL. Each case runs on its own ErrorLog so that the expected
+// error does not fail this test.
+TEST_F(SflnUnit, InputStreamRulesAreChecked) {
+  enum class Source { kHolds, kDropsValid, kChangesPayload };
+  for (Source src : {Source::kHolds, Source::kDropsValid, Source::kChangesPayload}) {
+    SCOPED_TRACE(fmt::format("case {}", static_cast<int>(src)));
+    ErrorLog sim_log;
+    HarnessOptions ho = harness_options();
+    ho.name += fmt::format("_in_stream{}", static_cast<int>(src));
+    Harness<Vsfln_unit_ci> h(ho, sim_log);
+    auto& d = h.dut();
+    d.in_valid_i = 0;
+    d.in_last_i = 0;
+    d.out_ready_i = 1;
+    h.reset();
+    h.step(2);
+    d.in_valid_i = 1;
+    h.step(3);
+    ASSERT_TRUE(sim_log.ok()) << "a held beat is legal";
+    ASSERT_EQ(d.in_ready_o, 0u) << "idle: the beat stays stalled";
+    if (src == Source::kDropsValid) d.in_valid_i = 0;
+    if (src == Source::kChangesPayload) d.in_last_i = 1;
+    h.step(2);
+    if (src == Source::kHolds) {
+      EXPECT_TRUE(sim_log.ok());
+    } else {
+      ASSERT_GE(sim_log.count(), 1u);
+      EXPECT_NE(sim_log.messages()[0].find("the RTL reported an error"), std::string::npos)
+          << sim_log.messages()[0];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hycim::tb
