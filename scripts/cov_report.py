@@ -9,7 +9,7 @@ instantiated twice, or verilated in two parameterisations, contributes its point
 verilator_coverage does). Verilator reports line points only for procedural code, so a module
 built from continuous assignments alone has no line figure ('-').
 
-    cov_report.py merged.dat [--json summary.json] [--root DIR] [--under rtl/common]
+    cov_report.py merged.dat [--json summary.json] [--root DIR] [--under rtl/core]
 """
 from __future__ import annotations
 

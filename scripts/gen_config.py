@@ -31,7 +31,7 @@ RTL = ROOT / "rtl"
 CONFIG_FILE = RTL / "config" / "hycim.toml"
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # What a block with a generated register block (`regs = "..."`) must list among its sources.
-REGS_COMMON = ["common/apb_reg_port.sv", "common/hycim_run_ctrl.sv"]
+REGS_COMMON = ["core/apb_reg_port.sv", "core/hycim_run_ctrl.sv"]
 
 
 class ConfigError(Exception):

@@ -3,7 +3,7 @@
 
 docs/architecture.md section 1.7: exp2, reciprocal and rsqrt seed tables are generated once,
 by this script, into hex files. CMake runs it at configure time into <build>/gen/lut/; nothing
-generated is kept in git. docs/blocks/softmax.md defines every table.
+generated is kept in git. docs/training/softmax.md defines every table.
 
   exp2_frac.hex   256 x 16 bit  E[f] = round(2^15 * 2^(-f/256)),  f = 0..255        (UQ1.15)
   recip_seed.hex  128 x 16 bit  R[i] = round(2^16 / (1 + (i + 0.5)/128)),  i = 0..127 (UQ0.16)

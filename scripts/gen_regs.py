@@ -489,7 +489,7 @@ def sv(b: Block) -> str:
     a("")
     a("  assign word = reg_addr[ApbAddrWidth-1:2];")
     a("")
-    a("  // ---- Run control (rtl/common/hycim_run_ctrl.sv)")
+    a("  // ---- Run control (rtl/core/hycim_run_ctrl.sv)")
     a("  logic                start_req, busy, done;")
     a("  logic [ErrWidth-1:0] cfg_err, event_err, err;")
     a("  logic [31:0]         cycles;")

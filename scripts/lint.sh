@@ -51,12 +51,12 @@ lint_verilator() {
       mod=$(sed -n 's/^module[[:space:]]\+\([A-Za-z0-9_]\+\).*/\1/p' "$src" | head -n1)
       [[ -z "$mod" || " $seen " == *" $mod "* ]] && continue
       seen="$seen $mod"
-      verilator --lint-only -Wall --assert -Irtl/common -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
+      verilator --lint-only -Wall --assert -Irtl/core -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
         "${upto[@]}" --top-module "$mod" >"$tmp/log" 2>&1
       report "$mod (defaults)" $? "$tmp/log"
     done
     # The block's top in this configuration.
-    verilator --lint-only -Wall --assert -Irtl/common -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
+    verilator --lint-only -Wall --assert -Irtl/core -I"$tmp/lut" rtl/lint/verilator_waiver.vlt \
       "${srcs[@]}" --top-module "$top" $(python3 $gen gparams "$block" "$cfg") >"$tmp/log" 2>&1
     report "$top ($cfg)" $? "$tmp/log"
   done < <(python3 $gen blocks)
@@ -76,7 +76,7 @@ lint_yosys() {
     local how="synth -flatten -top $top -run :fine"
     [[ "$cfg" == ci ]] || how="hierarchy -check -top $top; proc; flatten; opt_clean"
     {
-      echo "read_verilog -sv -Irtl/common -I$tmp/lut ${srcs[*]}"
+      echo "read_verilog -sv -Irtl/core -I$tmp/lut ${srcs[*]}"
       cat "$tmp/gen/$cfg/$block.chparam.ys"
       echo "$how"
       echo "check -assert"

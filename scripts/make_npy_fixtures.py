@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates tests/golden/data/*.npy: small arrays written by NumPy itself, so the C++ .npy
+"""Regenerates tests/core/data/*.npy: small arrays written by NumPy itself, so the C++ .npy
 reader is checked against the reference writer and not only against its own output.
 Needs numpy (pip install numpy); the files are committed, so the tests do not."""
 from pathlib import Path

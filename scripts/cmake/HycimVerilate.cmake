@@ -71,7 +71,7 @@ function(hycim_verilate)
     TOP_MODULE ${top}
     DIRECTORY ${CMAKE_BINARY_DIR}/verilated/${HV_BLOCK}_${HV_CONFIG}
     SOURCES ${CMAKE_SOURCE_DIR}/rtl/lint/verilator_waiver.vlt ${HYCIM_BLOCK_${HV_BLOCK}_SOURCES}
-    INCLUDE_DIRS ${CMAKE_SOURCE_DIR}/rtl/common ${HYCIM_LUT_DIR}
+    INCLUDE_DIRS ${CMAKE_SOURCE_DIR}/rtl/core ${HYCIM_LUT_DIR}
     VERILATOR_ARGS -Wall --assert
       -f ${HYCIM_GEN_DIR}/${HV_CONFIG}/${HV_BLOCK}.vc
       --timescale 1ns/1ns

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "error_log.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/rng.h"
 
 namespace hycim::tb {
 

@@ -19,8 +19,8 @@
 
 #include "apb.h"
 #include "error_log.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/rng.h"
 #include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"

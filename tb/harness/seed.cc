@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "hycim/golden/check.h"
-#include "hycim/golden/parse.h"
-#include "hycim/golden/rng.h"
+#include "golden/core/check.h"
+#include "golden/core/parse.h"
+#include "golden/core/rng.h"
 
 namespace hycim::tb {
 

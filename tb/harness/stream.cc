@@ -1,6 +1,6 @@
 #include "stream.h"
 
-#include "hycim/golden/check.h"
+#include "golden/core/check.h"
 
 namespace hycim::tb {
 

@@ -19,8 +19,8 @@
 
 #include "describe.h"
 #include "error_log.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/rng.h"
 
 namespace hycim::tb {
 

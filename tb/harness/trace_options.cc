@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "hycim/golden/check.h"
-#include "hycim/golden/parse.h"
+#include "golden/core/check.h"
+#include "golden/core/parse.h"
 
 namespace hycim::tb {
 namespace {

@@ -1,9 +1,9 @@
 // LayerNorm testbench pieces for sfln_unit and layernorm_unit: the bench (a LaneBench,
 // tb/harness/lane_bench.h) whose output beats carry both out_data (y or dx) and out_aux (xhat),
 // a parameter load, run_tokens(), which sends tokens in one mode and queues the golden model's
-// beats (golden/include/hycim/golden/layernorm.h), and run_softmax(), which sends softmax rows
+// beats (golden/training/layernorm.h), and run_softmax(), which sends softmax rows
 // through the same bench so the shared unit can switch between its halves. Used by
-// tests/rtl/test_layernorm_unit.cc, test_sfln_unit*.cc and `hycim run layernorm`.
+// tests/training/test_layernorm_unit.cc, test_sfln_unit*.cc and `hycim run layernorm`.
 #pragma once
 
 #include <fmt/format.h>
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "hycim/golden/layernorm.h"
-#include "hycim/golden/rng.h"
+#include "golden/core/rng.h"
+#include "golden/training/layernorm.h"
 #include "lane_bench.h"
 #include "layernorm_stimulus.h"
 #include "scenario.h"
@@ -21,7 +21,7 @@
 
 namespace hycim::tb::layernorm {
 
-// Registers beyond softmax's (docs/blocks/layernorm.md).
+// Registers beyond softmax's (docs/training/layernorm.md).
 enum Reg : uint32_t {
   kEps = 0x2C,
   kLnMax = 0x30,

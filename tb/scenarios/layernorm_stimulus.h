@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "hycim/golden/rng.h"
+#include "golden/core/rng.h"
 
 namespace hycim::tb::layernorm {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "error_log.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/rng.h"
 
 namespace hycim::tb::pq {
 

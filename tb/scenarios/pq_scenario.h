@@ -2,7 +2,7 @@
 // port cycle by cycle. Used by the RTL tests, `hycim run pq` and `hycim pq-study`.
 //
 // The bench (PqBench) is the encoder with its APB driver, token source, code sink, the crossbar
-// responder (sim/include/hycim/sim/pq_xbar_responder.h, bound to the model's ports by
+// responder (sim/attention/pq_xbar_responder.h, bound to the model's ports by
 // pq_xbar_port.h) and the code buffer reader (pq_code_reader.h). Every code beat is compared
 // with golden::wta fed with the model's ticks; with an ideal model the beats are also compared
 // with the golden chain computed from the tokens alone (golden::encode_ideal_xbar), and the code
@@ -19,21 +19,21 @@
 #include <vector>
 
 #include "apb.h"
+#include "golden/attention/pq.h"
 #include "harness.h"
-#include "hycim/golden/pq.h"
-#include "hycim/sim/pq_xbar.h"
 #include "pq_code_reader.h"
 #include "pq_stimulus.h"
 #include "pq_xbar_port.h"
 #include "regs/pq_encoder_regs.h"
 #include "scenario.h"
 #include "scoreboard.h"
+#include "sim/attention/pq_xbar.h"
 #include "stream.h"
 
 namespace hycim::tb::pq {
 
-// Register byte offsets, fields and ERR bits: generated from rtl/pq/pq_encoder.regs.toml
-// (docs/blocks/pq_encoder.md).
+// Register byte offsets, fields and ERR bits: generated from rtl/attention/pq/pq_encoder.regs.toml
+// (docs/attention/pq_encoder.md).
 using namespace hycim::regs::pq_encoder;
 
 struct CodeBeat {

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
-#include "hycim/golden/rng.h"
-#include "hycim/golden/tensor.h"
+#include "golden/core/rng.h"
+#include "golden/core/tensor.h"
 
 namespace hycim::tb::pq {
 

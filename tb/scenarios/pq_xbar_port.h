@@ -1,5 +1,5 @@
 // pq_encoder's crossbar port bound to a Verilator model: the sim/ responder
-// (hycim/sim/pq_xbar_responder.h) reads xb_eval_o, xb_sel_o, xb_level_o and grp_stop_o and
+// (sim/attention/pq_xbar_responder.h) reads xb_eval_o, xb_sel_o, xb_level_o and grp_stop_o and
 // drives fire_i and the ana_* probes through it, and XbarResponder plugs the two into the
 // harness's cycle. The model's root header (V<top>___024root.h) must be included first: the
 // probes are signals inside the top.
@@ -10,9 +10,9 @@
 #include <type_traits>
 
 #include "error_log.h"
+#include "golden/attention/pq.h"
 #include "harness.h"
-#include "hycim/golden/pq.h"
-#include "hycim/sim/pq_xbar_responder.h"
+#include "sim/attention/pq_xbar_responder.h"
 
 namespace hycim::tb::pq {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hycim/golden/check.h"
+#include "golden/core/check.h"
 
 namespace hycim::tb {
 

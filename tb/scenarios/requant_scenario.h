@@ -1,7 +1,7 @@
 // The requant scenario: random configurations and INT32 streams through requant_top, under the
 // chosen back-pressure, every output element and every status counter compared with the golden
-// model (golden/include/hycim/golden/requant.h). Used by `hycim run requant` and by
-// tests/rtl/test_requant_top.cc.
+// model (golden/core/requant.h). Used by `hycim run requant` and by
+// tests/core/test_requant_top.cc.
 #pragma once
 
 #include <fmt/format.h>
@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "apb.h"
+#include "golden/core/requant.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/requant.h"
-#include "hycim/golden/rng.h"
 #include "regs/requant_top_regs.h"
 #include "scenario.h"
 #include "scoreboard.h"
@@ -22,8 +22,8 @@
 
 namespace hycim::tb::requant {
 
-// Register byte offsets, fields and ERR bits: generated from rtl/requant/requant_top.regs.toml
-// (docs/blocks/requant.md).
+// Register byte offsets, fields and ERR bits: generated from rtl/core/requant/requant_top.regs.toml
+// (docs/core/requant.md).
 using namespace hycim::regs::requant_top;
 
 struct InBeat {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "error_log.h"
+#include "golden/core/rng.h"
 #include "harness.h"
-#include "hycim/golden/rng.h"
 #include "stream.h"
 #include "trace_options.h"
 

@@ -1,8 +1,8 @@
 // softmax_unit testbench pieces: beats of Lanes 16-bit lanes, the bench (a LaneBench,
 // tb/harness/lane_bench.h, with the unit's configuration registers), and run_rows(), which sends
-// rows in one mode and queues the golden model's output beats (golden/include/hycim/golden/
+// rows in one mode and queues the golden model's output beats (golden/training/
 // softmax.h) in the scoreboard. queue_rows() is the golden mapping alone: sfln_unit's bench
-// sends softmax rows with it too. Used by tests/rtl/test_softmax_unit*.cc and `hycim run
+// sends softmax rows with it too. Used by tests/training/test_softmax_unit*.cc and `hycim run
 // softmax`.
 #pragma once
 
@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "hycim/golden/rng.h"
-#include "hycim/golden/softmax.h"
+#include "golden/core/rng.h"
+#include "golden/training/softmax.h"
 #include "lane_bench.h"
 #include "scenario.h"
 
 namespace hycim::tb::softmax {
 
-// Register byte addresses (docs/blocks/softmax.md).
+// Register byte addresses (docs/training/softmax.md).
 enum Reg : uint32_t {
   kCtrl = 0x00,
   kStatus = 0x04,

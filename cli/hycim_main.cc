@@ -1,0 +1,360 @@
+// hycim: HyCIM's command-line program.
+//   hycim list                      scenarios and configurations
+//   hycim config [NAME]             the sizes of a configuration
+//   hycim run SCENARIO [options]    an RTL-vs-golden run with a readable report
+//   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
+//   hycim throughput BLOCK          elements per cycle per mode (hycim throughput --help)
+//   hycim pq-study                  PQ code agreement vs analog non-idealities
+// Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
+// Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "golden/core/check.h"
+#include "hycim_configs.h"
+#include "pq_study.h"
+#include "registry.h"
+#include "report.h"
+
+namespace {
+
+using hycim::tb::ErrorLog;
+using hycim::tb::Scenario;
+using hycim::tb::ScenarioOptions;
+using hycim::tb::ScenarioReport;
+using hycim::tb::ThroughputBlock;
+using Scenarios = std::vector<std::unique_ptr<Scenario>>;
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+int cmd_list(const Scenarios& scenarios) {
+  fmt::print("Scenarios (hycim run NAME):\n");
+  for (const auto& s : scenarios) {
+    std::vector<std::string> cfgs;
+    for (const auto& [c, b] : s->builds()) cfgs.push_back(c);
+    fmt::print("  {:<10} {}\n  {:<10} configurations: {}\n", s->name(), s->description(), "",
+               join(cfgs, ", "));
+  }
+  fmt::print("Configurations (rtl/config/hycim.toml; hycim config NAME):\n");
+  for (auto n : hycim::cfg::kConfigNames) fmt::print("  {}\n", n);
+  return 0;
+}
+
+// Every size of the configuration, as the generated header lists them.
+template <class C>
+void print_sizes() {
+  fmt::print("configuration {}\n", C::kName);
+  for (const auto& [key, value] : C::kSizes) fmt::print("  {:<18} {}\n", key, value);
+  fmt::print("  (the same table: python3 scripts/gen_config.py show {})\n", C::kName);
+}
+
+int cmd_config(const std::string& name) {
+  bool known = name.empty();
+  hycim::cfg::for_each_config([&](auto c) {
+    using C = decltype(c);
+    if (!name.empty() && name != C::kName) return;
+    known = true;
+    print_sizes<C>();
+  });
+  if (!known) {
+    std::vector<std::string> names(hycim::cfg::kConfigNames.begin(),
+                                   hycim::cfg::kConfigNames.end());
+    fmt::print(stderr, "hycim config: unknown configuration '{}' ({})\n", name, join(names, ", "));
+    return 2;
+  }
+  return 0;
+}
+
+using hycim::cli::printing_log;
+
+// hycim throughput BLOCK: elements per cycle per mode at the maximum row length.
+int cmd_throughput(const ThroughputBlock& block, const std::string& config, uint32_t rows,
+                   const std::string& json) {
+  const auto it = block.builds.find(config);
+  if (it == block.builds.end()) {
+    throw hycim::Error(
+        fmt::format("block '{}' is not built for configuration '{}'", block.name, config));
+  }
+  const unsigned lanes = it->second.lanes;
+  const auto& measure = it->second.measure;
+  fmt::print(
+      "hycim throughput {}: {} in configuration {}, {} lanes, starts of {} and {} rows of the "
+      "maximum length per mode, no stalls\n"
+      "  steady state = {} rows' elements / (cycles of {} rows - cycles of {} rows): the "
+      "pipeline's fill and drain cancel\n",
+      block.name, block.top, config, lanes, rows, 2 * rows, rows, 2 * rows, rows);
+  fmt::print("  {:<18} {:>6} {:>12} {:>12} {:>14} {:>9}\n", "mode", "len", "cycles (n)",
+             "cycles (2n)", "steady el/cyc", "x lanes");
+  nlohmann::json j;
+  j["benchmark"] = block.top + " steady-state throughput, " + block.name;
+  j["config"] = config;
+  j["lanes"] = lanes;
+  bool ok = true;
+  for (const auto& m : block.modes) {
+    ErrorLog log = printing_log();
+    const auto a = measure(m.mode, rows, log);
+    const auto b = measure(m.mode, 2 * rows, log);
+    ok = ok && a.passed && b.passed;
+    const double steady =
+        static_cast<double>(a.len) * rows / std::max<int64_t>(int64_t{b.cycles} - a.cycles, 1);
+    fmt::print("  {:<18} {:>6} {:>12} {:>12} {:>14.3f} {:>9.3f}  {}\n", m.name, a.len, a.cycles,
+               b.cycles, steady, steady / lanes,
+               a.passed && b.passed ? "outputs match golden" : "MISMATCH");
+    j["modes"].push_back({{"mode", m.name},
+                          {"len", a.len},
+                          {"rows", {rows, 2 * rows}},
+                          {"cycles", {a.cycles, b.cycles}},
+                          {"steady_elements_per_cycle", steady},
+                          {"fraction_of_lanes", steady / lanes},
+                          {"outputs_match_golden", a.passed && b.passed}});
+  }
+  hycim::cli::write_json(json, j);
+  fmt::print("written to {}\n", json);
+  return ok ? 0 : 1;
+}
+
+// The options a scenario added to its group (not the help flag every group inherits).
+std::vector<const CLI::Option*> own(const CLI::App* group) {
+  return group->get_options([group](const CLI::Option* o) { return o != group->get_help_ptr(); });
+}
+
+Scenario& find_scenario(const Scenarios& scenarios, const std::string& name) {
+  for (const auto& s : scenarios) {
+    if (s->name() == name) return *s;
+  }
+  throw hycim::Error(fmt::format("unknown scenario '{}' (hycim list shows them)", name));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "HyCIM: RTL reference design of a hybrid compute-in-memory transformer "
+      "accelerator. Runs RTL-vs-golden scenarios and benchmarks."};
+  app.require_subcommand(1);
+  const Scenarios scenarios = hycim::tb::make_scenarios();
+  const std::vector<ThroughputBlock> blocks = hycim::tb::throughput_blocks();
+  const std::vector<std::string> config_names(hycim::cfg::kConfigNames.begin(),
+                                              hycim::cfg::kConfigNames.end());
+
+  app.add_subcommand("list", "List scenarios and configurations");
+
+  auto* config = app.add_subcommand("config", "Print the sizes of a configuration");
+  std::string config_name;
+  config->add_option("name", config_name,
+                     fmt::format("{} (default: all)", join(config_names, " or ")));
+
+  ScenarioOptions o;
+  std::string scenario, stall = "random", json_path, trace_file = "-";
+  bool quiet = false;
+  uint64_t trace_start = 0, trace_stop = UINT64_MAX;
+
+  auto* run = app.add_subcommand("run", "Run a scenario: RTL against the golden model");
+  run->add_option("scenario", scenario, "Scenario name (hycim list)")->required();
+  run->add_option("-c,--config", o.config, "Configuration")->capture_default_str();
+  run->add_option("-s,--seed", o.seed, "Seed of stimulus and stalls")->capture_default_str();
+  run->add_option("-r,--runs", o.runs, "Starts, each with a random configuration")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  run->add_option("-n,--len", o.len, "Elements per start (0: random)")->capture_default_str();
+  run->add_option("--stall", stall, "Back-pressure: none, random, heavy")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "random", "heavy"}));
+  run->add_option("--trace", trace_file, "Write a waveform (FST, or VCD by extension)")
+      ->expected(0, 1);
+  run->add_option("--trace-start", trace_start, "First cycle in the waveform");
+  run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform");
+  run->add_option("--json", json_path, "Also write the report as JSON to this file");
+  run->add_flag("-q,--quiet", quiet, "No per-run progress lines");
+  // Each scenario's own options, in a group of its own.
+  std::vector<std::pair<Scenario*, CLI::Option_group*>> own_options;
+  for (const auto& s : scenarios) {
+    auto* group = run->add_option_group(s->name() + " scenario");
+    s->add_options(*group);
+    if (own(group).empty()) {
+      run->remove_subcommand(group);
+    } else {
+      own_options.emplace_back(s.get(), group);
+    }
+  }
+
+  auto* bench = app.add_subcommand("bench", "Simulated cycles per second of a scenario");
+  std::string bench_scenario = "requant", bench_json = "reports/bench_sim.json",
+              bench_config = "ci";
+  uint32_t bench_runs = 4000, bench_repeat = 5;
+  bench->add_option("scenario", bench_scenario, "Scenario name")->capture_default_str();
+  bench->add_option("-c,--config", bench_config, "Configuration")->capture_default_str();
+  bench->add_option("-r,--runs", bench_runs, "Starts at the maximum length")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+  bench->add_option("--repeat", bench_repeat, "Measurements; the median is reported")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100u));
+  bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
+
+  std::vector<std::string> block_names, block_help;
+  for (const auto& b : blocks) {
+    block_names.push_back(b.name);
+    block_help.push_back(fmt::format("{} ({})", b.name, b.summary));
+  }
+  auto* thr = app.add_subcommand("throughput", "Elements per cycle per mode of a streaming block");
+  std::string thr_config = "bert", thr_json, thr_block;
+  uint32_t thr_rows = 8;
+  thr->add_option("block", thr_block, join(block_help, ", "))
+      ->required()
+      ->check(CLI::IsMember(block_names));
+  thr->add_option("-c,--config", thr_config, "Configuration")
+      ->capture_default_str()
+      ->check(CLI::IsMember(config_names));
+  thr->add_option("--rows", thr_rows, "n: starts of n and 2n rows of the maximum length")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  thr->add_option("--json", thr_json, "JSON output file (default reports/throughput_BLOCK.json)");
+
+  auto* study = app.add_subcommand(
+      "pq-study", "PQ code agreement vs analog non-idealities and WTA clock resolution (RTL)");
+  hycim::cli::PqStudyOptions so;
+  study
+      ->add_option("--tokens", so.tokens,
+                   "Token encodings per point (rounded down to whole "
+                   "sequences of SeqLenMax)")
+      ->capture_default_str()
+      ->check(CLI::Range(64u, 1u << 20));
+  study->add_option("--chips", so.chips, "Chip seeds per point for the random effects")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  study->add_option("--json", so.json, "JSON output")->capture_default_str();
+  study->add_option("--table", so.table, "Markdown table output")->capture_default_str();
+  study->add_option(
+      "--chip", so.chip_files,
+      "Also measure a whole chip: an analog parameter file (TOML) with every effect at "
+      "once (repeatable; its seeds are replaced by 1..chips)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    if (app.got_subcommand("list")) return cmd_list(scenarios);
+    if (app.got_subcommand("config")) return cmd_config(config_name);
+
+    if (app.got_subcommand("throughput")) {
+      if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);
+      for (const auto& b : blocks) {
+        if (b.name == thr_block) return cmd_throughput(b, thr_config, thr_rows, thr_json);
+      }
+    }
+
+    if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
+
+    if (app.got_subcommand("run")) {
+      for (const auto& [s, group] : own_options) {
+        if (s->name() == scenario) continue;
+        for (const auto* opt : own(group)) {
+          if (opt->count() > 0) {
+            throw hycim::Error(
+                fmt::format("{} applies to the {} scenario only", opt->get_name(), s->name()));
+          }
+        }
+      }
+      Scenario& sc = find_scenario(scenarios, scenario);
+      sc.prepare();
+      const Scenario::Build& build = sc.build(o.config);
+      const uint32_t limit = build.max_len;
+      if (o.len > limit) {
+        throw hycim::Error(fmt::format("--len {} exceeds the build maximum {} of configuration {}",
+                                       o.len, limit, o.config));
+      }
+      o.stall = hycim::tb::StallProfile::parse(stall);
+      o.name = fmt::format("{}_{}_seed{}", scenario, o.config, o.seed);
+      o.progress = !quiet;
+      if (run->count("--trace")) {
+        o.trace.enabled = true;
+        o.trace.file = (trace_file.empty() || trace_file == "-")
+                           ? fmt::format("waves/{}.fst", o.name)
+                           : trace_file;
+        o.trace.start_cycle = trace_start;
+        o.trace.stop_cycle = trace_stop;
+        if (trace_stop < trace_start) throw hycim::Error("--trace-stop is before --trace-start");
+      } else if (run->count("--trace-start") || run->count("--trace-stop")) {
+        throw hycim::Error("--trace-start and --trace-stop need --trace");
+      }
+      const std::string reproduce =
+          fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}",
+                      scenario, o.config, o.seed, o.runs, o.len, stall, sc.reproduce_args());
+      fmt::print("hycim run {}: configuration {}, seed {}, {} runs, stall {}\n", scenario, o.config,
+                 o.seed, o.runs, stall);
+      ErrorLog log = printing_log();
+      const ScenarioReport rep = build.run(o, log);
+      hycim::cli::print_report(rep, reproduce);
+      if (!json_path.empty()) {
+        hycim::cli::write_json(json_path, hycim::cli::to_json(rep, reproduce));
+        fmt::print("report written to {}\n", json_path);
+      }
+      return rep.passed ? 0 : 1;
+    }
+
+    if (app.got_subcommand("bench")) {
+      const Scenario::Build& build = find_scenario(scenarios, bench_scenario).build(bench_config);
+      ScenarioOptions bo;
+      bo.config = bench_config;
+      bo.seed = 1;
+      bo.stall = hycim::tb::StallProfile::none();
+      bo.runs = bench_runs;
+      bo.len = std::min<uint32_t>(build.max_len, 4096);
+      bo.name = "bench_" + bench_scenario;
+      fmt::print(
+          "hycim bench {}: configuration {}, {} runs of {} elements, no stalls, {} repeats\n",
+          bench_scenario, bench_config, bo.runs, bo.len, bench_repeat);
+      std::vector<double> cps;
+      ScenarioReport rep;
+      for (uint32_t k = 0; k < bench_repeat; ++k) {
+        ErrorLog log = printing_log();
+        rep = build.run(bo, log);
+        if (!rep.passed) {
+          fmt::print(stderr, "hycim bench: the scenario failed; no figure reported\n");
+          return 1;
+        }
+        cps.push_back(static_cast<double>(rep.cycles) / rep.wall_seconds);
+        fmt::print("  repeat {}/{}: {} cycles in {:.3f} s = {:.0f} cycles/s\n", k + 1, bench_repeat,
+                   rep.cycles, rep.wall_seconds, cps.back());
+      }
+      std::vector<double> sorted = cps;
+      std::sort(sorted.begin(), sorted.end());
+      const double median = sorted[sorted.size() / 2];
+      fmt::print(
+          "  simulated cycles/s median {:.0f} (min {:.0f}, max {:.0f}); the wall time includes "
+          "the golden model, the stream drivers and the scoreboards\n",
+          median, sorted.front(), sorted.back());
+      nlohmann::json j = hycim::cli::to_json(rep, "hycim bench " + bench_scenario);
+      j["benchmark"] = "simulated cycles per second";
+      j["repeats"] = cps;
+      j["cycles_per_second_median"] = median;
+      j["cycles_per_second_min"] = sorted.front();
+      j["cycles_per_second_max"] = sorted.back();
+      hycim::cli::write_json(bench_json, j);
+      fmt::print("written to {}\n", bench_json);
+      return 0;
+    }
+  } catch (const hycim::Error& e) {
+    fmt::print(stderr, "hycim: error: {}\n", e.what());
+    return 2;
+  }
+  return 0;
+}

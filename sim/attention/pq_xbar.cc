@@ -1,0 +1,367 @@
+#include "sim/attention/pq_xbar.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "golden/core/check.h"
+#include "golden/core/parse.h"
+
+namespace hycim::sim {
+
+namespace {
+
+// The real-valued parameters, in the order describe() lists them: name, member, the closed range
+// of legal values, what the value means (for messages), and whether a non-zero value is a
+// non-ideal effect (drift_t only scales drift_nu). sim/README.md lists the same ranges.
+struct RealField {
+  const char* name;
+  double AnalogParams::*member;
+  double lo, hi;
+  const char* what;
+  bool effect;
+};
+constexpr RealField kRealFields[] = {
+    {"g_off", &AnalogParams::g_off, 0.0, 15.0, "off conductance in level steps", true},
+    {"prog_sigma", &AnalogParams::prog_sigma, 0.0, 1.0, "relative sigma", true},
+    {"read_sigma", &AnalogParams::read_sigma, 0.0, 1.0, "relative sigma", true},
+    {"comp_offset_sigma", &AnalogParams::comp_offset_sigma, 0.0, 1.0, "relative sigma", true},
+    {"comp_jitter", &AnalogParams::comp_jitter, 0.0, 65535.0, "sigma in ticks", true},
+    {"ir_drop", &AnalogParams::ir_drop, 0.0, 1.0, "attenuation of the far corner", true},
+    {"stuck_on_rate", &AnalogParams::stuck_on_rate, 0.0, 1.0, "a rate", true},
+    {"stuck_off_rate", &AnalogParams::stuck_off_rate, 0.0, 1.0, "a rate", true},
+    {"drift_nu", &AnalogParams::drift_nu, 0.0, 1.0, "drift exponent", true},
+    {"drift_nu_sigma", &AnalogParams::drift_nu_sigma, 0.0, 1.0, "sigma of the exponent", true},
+    {"drift_t", &AnalogParams::drift_t, 1.0, 1e12, "time since programming / t0", false},
+};
+
+// The unsigned integer parameters: name and the closed range of legal values.
+struct UintField {
+  const char* name;
+  uint64_t lo, hi;
+};
+constexpr UintField kUintFields[] = {
+    {"ticks_full", 1, 65535},
+    {"chip_seed", 0, UINT64_MAX},
+    {"run_seed", 0, UINT64_MAX},
+};
+
+const RealField* find_real(std::string_view key) {
+  for (const auto& f : kRealFields) {
+    if (key == f.name) return &f;
+  }
+  return nullptr;
+}
+
+const UintField* find_uint(std::string_view key) {
+  for (const auto& f : kUintFields) {
+    if (key == f.name) return &f;
+  }
+  return nullptr;
+}
+
+[[noreturn]] void unknown_key(std::string_view key) {
+  std::string known;
+  for (const auto& f : kRealFields) known += fmt::format(" {}", f.name);
+  for (const auto& f : kUintFields) known += fmt::format(" {}", f.name);
+  throw Error(fmt::format("unknown analog parameter '{}' (known:{})", key, known));
+}
+
+// Sets a real parameter after its range check and, for the stuck-at rates, the check that the
+// two kinds together cover at most every cell. p is unchanged when a check fails.
+void set_real(AnalogParams& p, const RealField& f, double d) {
+  if (!std::isfinite(d)) throw Error(fmt::format("{} = {} is not a finite number", f.name, d));
+  if (d < f.lo || d > f.hi) {
+    throw Error(
+        fmt::format("{} = {} is out of range: legal [{}, {}] ({})", f.name, d, f.lo, f.hi, f.what));
+  }
+  AnalogParams next = p;
+  next.*f.member = d;
+  if (next.stuck_on_rate + next.stuck_off_rate > 1.0) {
+    throw Error(fmt::format("stuck_on_rate + stuck_off_rate = {} + {} exceeds 1",
+                            next.stuck_on_rate, next.stuck_off_rate));
+  }
+  p = next;
+}
+
+void set_uint(AnalogParams& p, const UintField& f, uint64_t v) {
+  if (v < f.lo || v > f.hi) {
+    throw Error(fmt::format("{} = {} is out of range: legal [{}, {}]", f.name, v, f.lo, f.hi));
+  }
+  const std::string_view key = f.name;
+  if (key == "ticks_full") {
+    p.ticks_full = static_cast<uint32_t>(v);
+  } else if (key == "chip_seed") {
+    p.chip_seed = v;
+  } else {
+    p.run_seed = v;
+  }
+}
+
+const char* type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// One TOML value: a real parameter takes a float or an integer; an integer parameter takes a
+// non-negative integer, or a string that golden::parse_u64 reads (for seeds of 2^63 and more,
+// which a TOML integer, signed 64-bit, cannot hold).
+void set_node(AnalogParams& p, std::string_view key, const toml::node& v) {
+  if (const auto* f = find_real(key)) {
+    if (const auto* d = v.as_floating_point()) return set_real(p, *f, d->get());
+    if (const auto* i = v.as_integer()) return set_real(p, *f, static_cast<double>(i->get()));
+    throw Error(fmt::format("{} must be a number, not {}", key, type_name(v.type())));
+  }
+  if (const auto* f = find_uint(key)) {
+    if (const auto* i = v.as_integer()) {
+      if (i->get() < 0) throw Error(fmt::format("{} = {} must not be negative", key, i->get()));
+      return set_uint(p, *f, static_cast<uint64_t>(i->get()));
+    }
+    if (const auto* s = v.as_string()) {
+      const auto parsed = golden::parse_u64(s->get());
+      if (!parsed) {
+        throw Error(fmt::format("{} = \"{}\" is not an unsigned integer", key, s->get()));
+      }
+      return set_uint(p, *f, *parsed);
+    }
+    throw Error(fmt::format("{} must be an unsigned integer, not {}", key, type_name(v.type())));
+  }
+  unknown_key(key);
+}
+
+}  // namespace
+
+bool AnalogParams::ideal() const {
+  for (const auto& f : kRealFields) {
+    if (f.effect && this->*f.member != 0.0) return false;
+  }
+  return true;
+}
+
+void AnalogParams::set(const std::string& key, const std::string& value) {
+  if (const auto* f = find_real(key)) {
+    size_t pos = 0;
+    double d = 0.0;
+    try {
+      d = std::stod(value, &pos);
+    } catch (const std::exception&) {
+      pos = 0;
+    }
+    if (pos == 0 || pos != value.size()) {
+      throw Error(fmt::format("{} = '{}' is not a number", key, value));
+    }
+    return set_real(*this, *f, d);
+  }
+  if (const auto* f = find_uint(key)) {
+    const auto parsed = golden::parse_u64(value);
+    if (!parsed) throw Error(fmt::format("{} = '{}' is not an unsigned integer", key, value));
+    return set_uint(*this, *f, *parsed);
+  }
+  unknown_key(key);
+}
+
+AnalogParams AnalogParams::from_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (!fs::exists(st)) throw Error(fmt::format("{}: analog parameter file not found", path));
+  if (fs::is_directory(st)) {
+    throw Error(fmt::format("{}: is a directory, not an analog parameter file", path));
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f.is_open()) throw Error(fmt::format("{}: cannot open the analog parameter file", path));
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (f.bad()) throw Error(fmt::format("{}: cannot read the analog parameter file", path));
+  toml::table table;
+  try {
+    table = toml::parse(text.str(), path);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{}:{}:{}: not valid TOML: {}", path, e.source().begin.line,
+                            e.source().begin.column, e.description()));
+  }
+  // toml::table iterates in key order; apply the keys in file order so that the first error
+  // reported is the first one in the file.
+  std::vector<std::pair<std::string_view, const toml::node*>> entries;
+  for (const auto& [k, v] : table) entries.emplace_back(k.str(), &v);
+  std::sort(entries.begin(), entries.end(), [&](const auto& a, const auto& b) {
+    return a.second->source().begin < b.second->source().begin;
+  });
+  AnalogParams p;
+  for (const auto& [key, node] : entries) {
+    try {
+      set_node(p, key, *node);
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}:{}:{}: {}", path, node->source().begin.line,
+                              node->source().begin.column, e.what()));
+    }
+  }
+  return p;
+}
+
+std::string AnalogParams::describe() const {
+  const AnalogParams d;
+  std::string s;
+  auto add = [&s](const char* k, auto v) {
+    s += fmt::format("{}{}={}", s.empty() ? "" : " ", k, v);
+  };
+  for (const auto& f : kRealFields) {
+    if (this->*f.member != d.*f.member) add(f.name, this->*f.member);
+  }
+  if (ticks_full != d.ticks_full) add("ticks_full", ticks_full);
+  return s.empty() ? "ideal" : s;
+}
+
+PqCrossbar::PqCrossbar(const golden::XbarMap& map, const AnalogParams& p)
+    : map_(map), p_(p), run_rng_(golden::splitmix64(p.run_seed ^ 0x72756e2073656564ull)) {
+  const auto& s = map_.spec;
+  HYCIM_CHECK(map_.bias.size() == static_cast<size_t>(s.cols()), "the map is not programmed");
+  q_ = golden::default_charge(map_, p_.ticks_full);
+  const int rows = s.rows();
+  const int ncols = s.cols() + s.groups;
+  ref_col0_ = s.cols();
+  const double top = static_cast<double>((1 << s.g_bits) - 1);
+  const double mid = static_cast<double>(1 << (s.g_bits - 1));
+  g_.assign(static_cast<size_t>(rows) * ncols, 0.0);
+  golden::Rng chip(golden::splitmix64(p_.chip_seed ^ 0x6368697020736565ull));
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < ncols; ++c) {
+      // The same draws for every cell whichever effects are on, so that switching one effect
+      // does not change the realisation of another.
+      const double u_stuck = chip.uniform();
+      const double n_prog = chip.normal();
+      const double n_nu = chip.normal();
+      const bool bias_row = r == rows - 1;
+      const bool ref = c >= ref_col0_;
+      const int grp = ref ? c - ref_col0_ : c / s.cols_per_group;
+      const bool in_block = !bias_row && r / s.sub_dim == grp;
+      double g = 0.0;
+      if (bias_row) {
+        // The bias cell: a scale factor on bias_c (exactly 1 when ideal); reference columns
+        // carry no bias.
+        g = ref ? 0.0 : 1.0;
+      } else {
+        double level = 0.0;
+        if (in_block) level = ref ? mid : static_cast<double>(map_.level(r, c));
+        if (u_stuck < p_.stuck_on_rate) {
+          level = top;
+        } else if (u_stuck < p_.stuck_on_rate + p_.stuck_off_rate) {
+          level = 0.0;
+        }
+        g = level + p_.g_off;
+      }
+      g *= 1.0 + p_.prog_sigma * n_prog;
+      const double nu = p_.drift_nu + p_.drift_nu_sigma * n_nu;
+      if (p_.drift_t != 1.0 && nu != 0.0) g *= std::pow(p_.drift_t, -nu);
+      // First-order IR drop: the further the cell from the row driver and the sense amplifier,
+      // the less of the row voltage it sees.
+      const double pos =
+          (static_cast<double>(r + 1) / rows + static_cast<double>(c + 1) / ncols) / 2;
+      g *= 1.0 - p_.ir_drop * pos;
+      g_[static_cast<size_t>(r) * ncols + c] = std::max(0.0, g);
+    }
+  }
+  comp_q_.assign(static_cast<size_t>(s.cols()), static_cast<double>(q_));
+  for (int c = 0; c < s.cols(); ++c) {
+    comp_q_[c] *= std::max(0.0, 1.0 + p_.comp_offset_sigma * chip.normal());
+  }
+}
+
+PqCrossbar::Eval PqCrossbar::eval(std::span<const uint8_t> levels) {
+  const auto& s = map_.spec;
+  HYCIM_CHECK(static_cast<int>(levels.size()) == s.rows(), "{} input levels for {} rows",
+              levels.size(), s.rows());
+  const int rows = s.rows();
+  const int ncols = s.cols() + s.groups;
+  const double fs = s.full_scale();
+  last_gross_.assign(static_cast<size_t>(ncols), 0.0);
+  for (int c = 0; c < ncols; ++c) {
+    double acc = 0.0;
+    for (int r = 0; r < rows - 1; ++r) {
+      acc += static_cast<double>(levels[r]) * g_[static_cast<size_t>(r) * ncols + c];
+    }
+    double i = 2.0 * acc;
+    if (c < ref_col0_) {
+      i += static_cast<double>(map_.bias[c]) * (levels[rows - 1] / fs) *
+           g_[static_cast<size_t>(rows - 1) * ncols + c];
+    }
+    i *= 1.0 + p_.read_sigma * run_rng_.normal();
+    last_gross_[c] = i;
+  }
+  Eval e;
+  e.current.resize(static_cast<size_t>(s.cols()));
+  e.tick.resize(static_cast<size_t>(s.cols()));
+  const double lim = s.tick_limit();
+  for (int c = 0; c < s.cols(); ++c) {
+    const double net = last_gross_[c] - last_gross_[ref_col0_ + c / s.cols_per_group];
+    e.current[c] = net;
+    const double jitter = p_.comp_jitter * run_rng_.normal();
+    double t = net > 0.0 ? std::ceil(comp_q_[c] / net + jitter) : lim;
+    t = std::clamp(t, 1.0, lim);
+    e.tick[c] = static_cast<uint32_t>(t);
+  }
+  last_tick_ = e.tick;
+  return e;
+}
+
+std::vector<uint32_t> PqCrossbar::discharge_ticks(std::span<const uint32_t> stop_tick,
+                                                  uint32_t t_max) const {
+  const auto& s = map_.spec;
+  HYCIM_CHECK(stop_tick.size() >= static_cast<size_t>(s.groups), "{} stop ticks for {} groups",
+              stop_tick.size(), s.groups);
+  std::vector<uint32_t> t(static_cast<size_t>(s.groups), 0);
+  if (last_tick_.empty()) return t;
+  for (int g = 0; g < s.groups; ++g) {
+    uint32_t last = 0;  // without early stop the race ends when the group's last column fires
+    for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
+      last = std::max(last, last_tick_[c]);
+    }
+    t[g] = std::min(stop_tick[g] ? stop_tick[g] : last, t_max);
+  }
+  return t;
+}
+
+double PqCrossbar::race_charge(std::span<const uint32_t> active_ticks) const {
+  const auto& s = map_.spec;
+  HYCIM_CHECK(active_ticks.size() >= static_cast<size_t>(s.groups), "{} active times for {} groups",
+              active_ticks.size(), s.groups);
+  if (last_gross_.empty()) return 0.0;
+  double q = 0.0;
+  for (int g = 0; g < s.groups; ++g) {
+    const uint32_t stop = active_ticks[g];
+    for (int c = g * s.cols_per_group; c < (g + 1) * s.cols_per_group; ++c) {
+      q += std::abs(last_gross_[c]) * std::min(stop, last_tick_[c]);
+    }
+    q += std::abs(last_gross_[ref_col0_ + g]) * stop;
+  }
+  return q;
+}
+
+}  // namespace hycim::sim

@@ -1,0 +1,238 @@
+// requant_top in the ci configuration: the random scenario under every stall profile, every
+// illegal-configuration class, the register port's error responses, and a wrong in_last.
+#include "Vrequant_top_ci.h"
+#include "hycim_configs.h"
+#include "requant_bench.h"
+
+namespace hycim::tb {
+namespace {
+
+using Dut = Vrequant_top_ci;
+using golden::RequantConfig;
+constexpr uint32_t kMaxLen = cfg::Ci::kRequantMaxLen;
+
+class RequantTop : public HycimTestP<StallProfile> {};
+
+TEST_P(RequantTop, RandomRunsMatchGolden) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.stall = GetParam();
+  o.runs = 12;
+  o.name = file_stem();
+  o.trace = TraceOptions::from_env(o.name);
+  const auto rep = requant::run<Dut>(o, log());
+  EXPECT_TRUE(rep.passed);
+  EXPECT_EQ(rep.runs, 12u);
+  ASSERT_EQ(rep.tensors.size(), 2u);
+  EXPECT_EQ(rep.tensors[0].compared, rep.elements);
+  EXPECT_EQ(rep.tensors[0].mismatches, 0u);
+  EXPECT_EQ(rep.tensors[1].compared, 4u * 12u);
+}
+
+// Every flop, including the datapath registers without reset, starts random: after reset the
+// results must not depend on it.
+TEST_P(RequantTop, RandomInitialStateIsHarmless) {
+  for (uint64_t k = 0; k < 4; ++k) {
+    ScenarioOptions o;
+    o.seed = seed() + k;
+    o.stall = GetParam();
+    o.runs = 3;
+    o.rand_reset = 2;
+    o.name = file_stem();
+    const auto rep = requant::run<Dut>(o, log());
+    EXPECT_TRUE(rep.passed);
+    EXPECT_EQ(rep.tensors[0].compared, rep.elements);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stall, RequantTop,
+                         ::testing::Values(StallProfile::none(), StallProfile::random(),
+                                           StallProfile::heavy()),
+                         [](const auto& p) { return p.param.name; });
+
+class RequantTopErrors : public HycimTest {};
+
+TEST_F(RequantTopErrors, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  // First a legal run so that the counters hold something an illegal start must not touch.
+  const RequantConfig good{.len = 5, .shift = 0, .mult = 1, .mode = 1, .seed = 1};
+  b.configure(good);
+  b.apb.write_ok(requant::kCtrl, 1);
+  for (int i = 0; i < 5; ++i) b.src.push({i, i == 4});
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "legal run done"));
+  ASSERT_EQ(b.got.size(), 5u);
+
+  struct Case {
+    const char* name;
+    RequantConfig c;
+    uint32_t err;
+  };
+  const Case cases[] = {
+      {"len zero", {.len = 0}, golden::kReqErrLenZero},
+      {"len over MaxLen", {.len = kMaxLen + 1}, golden::kReqErrLenTooBig},
+      {"len 2^32-1", {.len = 0xFFFFFFFFu}, golden::kReqErrLenTooBig},
+      {"shift 48", {.len = 4, .shift = 48}, golden::kReqErrShiftTooBig},
+      {"mult 2^16", {.len = 4, .mult = 0x10000}, golden::kReqErrMultTooBig},
+      {"mode 4", {.len = 4, .mode = 4}, golden::kReqErrBadMode},
+      {"stochastic with seed 0", {.len = 4, .mode = 3, .seed = 0}, golden::kReqErrBadSeed},
+      {"three at once",
+       {.len = 0, .shift = 60, .mode = 7},
+       golden::kReqErrLenZero | golden::kReqErrShiftTooBig | golden::kReqErrBadMode},
+  };
+  // One beat offered through every refused start and never taken (a source keeps a beat on offer
+  // until it is taken: the input stream assertion holds the testbench to that).
+  b.src.push({42, false});
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.name);
+    ASSERT_EQ(golden::requant_config_errors(k.c, kMaxLen), k.err) << "golden disagrees";
+    b.configure(k.c);
+    b.apb.write_ok(requant::kCtrl, requant::kCtrlStartMask);
+    b.h.step(20);
+    EXPECT_EQ(b.apb.read_ok(requant::kErr), k.err);
+    EXPECT_EQ(b.apb.read_ok(requant::kStatus), requant::kStatusDoneMask) << "DONE set, BUSY clear";
+    EXPECT_EQ(b.h.dut().done_o, 1);
+    EXPECT_EQ(b.src.sent(), 5u) << "no input beat taken";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountIn), 5u) << "counters untouched";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountOut), 5u);
+    EXPECT_EQ(b.got.size(), 5u);
+  }
+}
+
+TEST_F(RequantTopErrors, RegisterPortErrorResponses) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  uint32_t v = 0;
+  EXPECT_TRUE(b.apb.read(0x100, &v)) << "unmapped read";
+  EXPECT_TRUE(b.apb.write(0x100, 1)) << "unmapped write";
+  EXPECT_TRUE(b.apb.write(requant::kStatus, 1)) << "write to a read-only register";
+  EXPECT_TRUE(b.apb.write(requant::kMaxLen, 1)) << "write to a read-only register";
+  EXPECT_TRUE(b.apb.write(requant::kLen + 2, 1)) << "misaligned";
+  EXPECT_TRUE(b.apb.write(requant::kLen, 1, 0x3)) << "partial strobes";
+  EXPECT_FALSE(b.apb.read(requant::kMaxLen, &v));
+  EXPECT_EQ(v, kMaxLen);
+  EXPECT_EQ(b.apb.read_ok(requant::kLen), 0u) << "the refused writes changed nothing";
+  // While busy: configuration writes are refused, a second start is flagged.
+  b.configure({.len = 3, .shift = 0, .mult = 1, .mode = 1, .seed = 1});
+  b.apb.write_ok(requant::kCtrl, 1);
+  EXPECT_EQ(b.apb.read_ok(requant::kStatus), requant::kStatusBusyMask) << "BUSY";
+  EXPECT_TRUE(b.apb.write(requant::kLen, 7)) << "LEN write while busy";
+  EXPECT_EQ(b.apb.read_ok(requant::kLen), 3u);
+  b.apb.write_ok(requant::kCtrl, 1);
+  EXPECT_EQ(b.apb.read_ok(requant::kErr), golden::kReqErrStartBusy);
+  for (int i = 0; i < 3; ++i) b.src.push({i * 100, i == 2});
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "run done"));
+  EXPECT_EQ(b.got.size(), 3u);
+  EXPECT_EQ(b.got.back(), (requant::OutBeat{127, true}));  // 200 saturates
+  EXPECT_EQ(b.apb.read_ok(requant::kSatCount), 1u);
+}
+
+// The generated map: the common header reads its identifier and version, every read-only
+// register refuses writes and leaves its value, the reserved words of the header answer pslverr,
+// and each configuration register reads back what was written.
+TEST_F(RequantTopErrors, RegisterMapFromTheDescription) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  EXPECT_EQ(b.apb.read_ok(requant::kId), requant::kIdValue);
+  EXPECT_EQ(b.apb.read_ok(requant::kVersion), requant::kVersionValue);
+  EXPECT_EQ(b.apb.read_ok(requant::kMaxLen), kMaxLen);
+  EXPECT_EQ(b.apb.read_ok(requant::kCtrl), 0u) << "CTRL reads 0";
+  uint32_t v = 0;
+  for (uint32_t off = requant::kCycles + 4; off < requant::kMaxLen; off += 4) {
+    EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
+  }
+  using requant::Access;
+  uint32_t n_rw = 0;
+  for (const auto& r : requant::kRegisters) {
+    SCOPED_TRACE(std::string(r.name));
+    if (r.access == Access::kRo || r.access == Access::kConst) {
+      const uint32_t before = b.apb.read_ok(r.offset);
+      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
+      EXPECT_EQ(b.apb.read_ok(r.offset), before);
+    } else if (r.access == Access::kRw) {
+      const uint32_t val = 0x5A000000u + r.offset;
+      b.apb.write_ok(r.offset, val);
+      EXPECT_EQ(b.apb.read_ok(r.offset), val);
+      ++n_rw;
+    }
+  }
+  EXPECT_EQ(n_rw, 5u) << "LEN, SHIFT, MULT, MODE, SEED";
+  EXPECT_EQ(b.apb.read_ok(requant::kStatus), 0u) << "no start happened";
+}
+
+// The input stream assertions can fail: a source that drops valid, or changes the payload,
+// while requant_top is not ready (idle: in_ready_o low) is reported by the RTL. A private log
+// takes the expected errors; a source that holds its beat raises none.
+TEST_F(RequantTopErrors, InputStreamAssertionsCatchASourceBreakingTheRules) {
+  enum class Break { kNothing, kDropValid, kChangeData, kChangeLast };
+  for (const Break what :
+       {Break::kNothing, Break::kDropValid, Break::kChangeData, Break::kChangeLast}) {
+    ErrorLog own;
+    Harness<Dut> h(harness_options(), own);
+    auto& d = h.dut();
+    d.in_valid_i = 0;
+    d.out_ready_i = 1;
+    h.reset();
+    d.in_valid_i = 1;
+    d.in_data_i = 1234;
+    d.in_last_i = 0;
+    h.step(3);
+    ASSERT_EQ(d.in_ready_o, 0) << "idle: the beat stays on offer";
+    ASSERT_TRUE(own.ok());
+    if (what == Break::kDropValid) d.in_valid_i = 0;
+    if (what == Break::kChangeData) d.in_data_i = 1235;
+    if (what == Break::kChangeLast) d.in_last_i = 1;
+    h.step(2);
+    EXPECT_EQ(own.ok(), what == Break::kNothing) << "case " << static_cast<int>(what);
+  }
+}
+
+TEST_F(RequantTopErrors, WrongInLastIsFlaggedAndTheRunStillFinishes) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  b.configure({.len = 4, .shift = 1, .mult = 1, .mode = 1, .seed = 1});
+  b.apb.write_ok(requant::kCtrl, 1);
+  for (int i = 0; i < 4; ++i) b.src.push({i, i == 1});  // last on the second beat
+  ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 500, "run done"));
+  EXPECT_EQ(b.apb.read_ok(requant::kErr), golden::kReqErrLastMismatch);
+  ASSERT_EQ(b.got.size(), 4u);
+  EXPECT_TRUE(b.got[3].last) << "out_last follows LEN, not in_last";
+  EXPECT_FALSE(b.got[1].last);
+}
+
+// CYCLES counts the cycles a run is busy. Without stalls requant_top takes one beat per cycle,
+// so a run of n beats is busy n + L cycles for a fixed latency L; the beats are preloaded in the
+// source before the start, so the input never waits.
+TEST_F(RequantTopErrors, CyclesRegisterShowsOneBeatPerCycle) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  auto busy_cycles = [&](uint32_t n) {
+    b.configure({.len = n, .shift = 2, .mult = 3, .mode = 1, .seed = 1});
+    for (uint32_t i = 0; i < n; ++i) b.src.push({static_cast<int32_t>(i), i + 1 == n});
+    b.got.clear();
+    const uint64_t t0 = b.h.cycle();
+    b.apb.write_ok(requant::kCtrl, 1);
+    EXPECT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 10 * n + 100, "run done"));
+    const uint64_t elapsed = b.h.cycle() - t0;
+    EXPECT_EQ(b.got.size(), n);
+    const uint32_t c = b.apb.read_ok(requant::kCycles);
+    EXPECT_GE(c, n) << "at most one beat per cycle";
+    EXPECT_LE(c, elapsed) << "CYCLES counts only cycles of this run";
+    return c;
+  };
+  const uint32_t c10 = busy_cycles(10);
+  const uint32_t c50 = busy_cycles(50);
+  const uint32_t c200 = busy_cycles(200);
+  EXPECT_EQ(c50 - c10, 40u) << "one extra cycle per extra beat";
+  EXPECT_EQ(c200 - c50, 150u);
+  EXPECT_EQ(c10 - 10, 1u) << "latency (docs/core/requant.md)";
+}
+
+TEST_F(RequantTopErrors, LongestRunAtMaxLen) {
+  ScenarioOptions o;
+  o.seed = seed();
+  o.runs = 2;
+  o.len = kMaxLen;
+  o.name = file_stem();
+  const auto rep = requant::run<Dut>(o, log());
+  EXPECT_TRUE(rep.passed);
+  EXPECT_EQ(rep.elements, 2u * kMaxLen);
+}
+
+}  // namespace
+}  // namespace hycim::tb
