@@ -90,9 +90,11 @@ def load(path: Path = CONFIG_FILE) -> dict:
                 regs = gen_regs.load(desc)
             except gen_regs.RegsError as e:
                 raise ConfigError(str(e)) from e
-            if regs.name != blk["top_module"]:
+            # The described module is the top or, for a wrapper top, one of its sources
+            # (softmax_unit and layernorm_unit wrap sfln_unit).
+            if regs.name not in [Path(s).stem for s in blk["sources"]]:
                 raise ConfigError(f"{path}: [blocks.{bname}] regs: {blk['regs']} describes '{regs.name}', "
-                                  f"not the block's top '{blk['top_module']}'")
+                                  f"neither the block's top '{blk['top_module']}' nor one of its sources")
             blk["regs_block"] = regs
         for c in blk["configs"]:
             if c not in configs:
@@ -118,8 +120,8 @@ def load(path: Path = CONFIG_FILE) -> dict:
 
 def block_sources(blk: dict, gen_dir: Path | None) -> list[Path]:
     """The block's sources, absolute, in compile order. A block with a register description gets
-    its generated <top>_reg_top.sv (written to gen_dir/regs/ if changed) just before its last
-    source, the top itself."""
+    its generated <top>_reg_top.sv (written to gen_dir/regs/ if changed) just before the source
+    of the described module: the top itself, or the module a wrapper top instantiates."""
     srcs = [RTL / s for s in blk["sources"]]
     if "regs_block" not in blk:
         return srcs
@@ -127,7 +129,8 @@ def block_sources(blk: dict, gen_dir: Path | None) -> list[Path]:
         raise ConfigError(f"block '{blk['top_module']}' has a generated register block: give a "
                           f"directory for it (--gen DIR)")
     sv_path, _ = gen_regs.generate(RTL / blk["regs"], gen_dir / "regs")
-    return srcs[:-1] + [sv_path] + srcs[-1:]
+    at = [s.stem for s in srcs].index(blk["regs_block"].name)
+    return srcs[:at] + [sv_path] + srcs[at:]
 
 
 def resolve(blk: dict, cfg: dict) -> dict[str, int]:

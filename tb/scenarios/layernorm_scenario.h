@@ -16,21 +16,15 @@
 #include "golden/training/layernorm.h"
 #include "lane_bench.h"
 #include "layernorm_stimulus.h"
+#include "regs/sfln_unit_regs.h"
 #include "scenario.h"
 #include "softmax_scenario.h"
 
 namespace hycim::tb::layernorm {
 
-// Registers beyond softmax's (docs/training/layernorm.md).
-enum Reg : uint32_t {
-  kEps = 0x2C,
-  kLnMax = 0x30,
-  kPrmLen = 0x34,
-  kUnits = 0x38,
-};
-inline constexpr uint32_t kErrEpsZero = 1u << 7;
-inline constexpr uint32_t kErrParamLen = 1u << 8;
-inline constexpr uint32_t kErrParamRows = 1u << 9;
+// Registers and ERR bits: the generated map of sfln_unit
+// (rtl/training/sfln/sfln_unit.regs.toml).
+using namespace hycim::regs::sfln_unit;
 enum Mode : uint32_t { kForward = 3, kBackward = 4, kParams = 5 };
 
 template <unsigned L>

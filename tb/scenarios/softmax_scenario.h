@@ -17,33 +17,14 @@
 #include "golden/core/rng.h"
 #include "golden/training/softmax.h"
 #include "lane_bench.h"
+#include "regs/sfln_unit_regs.h"
 #include "scenario.h"
 
 namespace hycim::tb::softmax {
 
-// Register byte addresses (docs/training/softmax.md).
-enum Reg : uint32_t {
-  kCtrl = 0x00,
-  kStatus = 0x04,
-  kErr = 0x08,
-  kLen = 0x0C,
-  kRows = 0x10,
-  kMode = 0x14,
-  kDsShift = 0x18,
-  kRowMax = 0x1C,
-  kLanes = 0x20,
-  kRowsDone = 0x24,
-  kCycles = 0x28,
-};
-enum Err : uint32_t {
-  kErrLenZero = 1u << 0,
-  kErrLenTooBig = 1u << 1,
-  kErrRowsZero = 1u << 2,
-  kErrBadMode = 1u << 3,
-  kErrDsShift = 1u << 4,
-  kErrStartBusy = 1u << 5,
-  kErrLastMismatch = 1u << 6,
-};
+// Register byte offsets, fields and ERR bits: generated from
+// rtl/training/sfln/sfln_unit.regs.toml (docs/training/softmax.md).
+using namespace hycim::regs::sfln_unit;
 enum Mode : uint32_t { kInference = 0, kTraining = 1, kBackward = 2 };
 
 template <unsigned L>

@@ -92,6 +92,40 @@ TEST_F(SflnUnit, CyclesRegisterShowsTheRowPipeline) {
   EXPECT_TRUE(b.sb.finish());
 }
 
+// The generated map (rtl/sfln/sfln_unit.regs.toml): the common header, the build limits, the
+// resets, read-only registers refuse writes and change nothing, configuration registers keep
+// what is written.
+TEST_F(SflnUnit, RegisterMapFromTheDescription) {
+  SfBench b(harness_options(), log(), rng(), StallProfile::none());
+  EXPECT_EQ(b.apb.read_ok(kId), kIdValue);
+  EXPECT_EQ(b.apb.read_ok(kVersion), kVersionValue);
+  EXPECT_EQ(b.apb.read_ok(kCtrl), 0u) << "CTRL reads 0";
+  EXPECT_EQ(b.apb.read_ok(kLanes), kL);
+  EXPECT_EQ(b.apb.read_ok(kMode), uint32_t{softmax::kTraining}) << "reset MODE";
+  EXPECT_EQ(b.apb.read_ok(kRows), kRowsReset);
+  EXPECT_EQ(b.apb.read_ok(kEps), kEpsReset);
+  uint32_t v = 0;
+  for (uint32_t off = kCycles + 4; off < kRowMax; off += 4) {
+    EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
+  }
+  uint32_t n_rw = 0;
+  for (const auto& r : kRegisters) {
+    SCOPED_TRACE(std::string(r.name));
+    if (r.access == Access::kRo || r.access == Access::kConst) {
+      const uint32_t before = b.apb.read_ok(r.offset);
+      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
+      EXPECT_EQ(b.apb.read_ok(r.offset), before);
+    } else if (r.access == Access::kRw) {
+      const uint32_t val = 0x5A000000u + r.offset;
+      b.apb.write_ok(r.offset, val);
+      EXPECT_EQ(b.apb.read_ok(r.offset), val);
+      ++n_rw;
+    }
+  }
+  EXPECT_EQ(n_rw, 5u) << "LEN, ROWS, MODE, DS_SHIFT, EPS";
+  EXPECT_EQ(b.apb.read_ok(kStatus), 0u) << "no start happened";
+}
+
 // InStream (HYCIM_ASSERT_STREAM_IN): while the unit is idle in_ready_o is 0, so a beat offered
 // then is stalled. Holding it is legal; dropping valid or changing the payload before the
 // handshake is reported by the RTL. Each case runs on its own ErrorLog so that the expected
