@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HyCIM lint (STYLE 16). Parts, all by default:
+# HyCIM lint (docs/conventions.md, "Lint and synthesis"). Parts, all by default:
 #   --verilator  every module alone (its own defaults) and every block in every configuration,
 #                verilator --lint-only -Wall --assert
 #   --yosys      every block read by Yosys in every configuration: coarse synthesis in ci,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Gate-level estimate of every HyCIM block with Yosys (STYLE 17).
+"""Gate-level estimate of every HyCIM block with Yosys (docs/conventions.md, "Lint and synthesis").
 
 For each block and configuration of rtl/config/hycim.toml: read the RTL, apply the configuration's
 chparam values, `synth -flatten`, then

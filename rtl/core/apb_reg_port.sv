@@ -43,8 +43,9 @@ module apb_reg_port #(
   assign pready_o    = 1'b1;
   assign pslverr_o   = access && (bad_form || reg_error_i);
 
-  // Protocol rules for the requester (AMBA APB4 section 3): an access phase follows a setup
-  // phase, and the transfer's address, direction and write data hold from setup to access.
+  // Protocol rules for the requester (the transfer rules of the AMBA APB4 specification): an
+  // access phase follows a setup phase, and the transfer's address, direction and write data hold
+  // from setup to access.
   `HYCIM_ASSERT(ApbEnableNeedsSel, penable_i |-> psel_i)
   `HYCIM_ASSERT(ApbSetupThenAccess, (psel_i && !penable_i) |=> (psel_i && penable_i))
   `HYCIM_ASSERT(ApbAddrStable, (psel_i && !penable_i) |=> $stable(paddr_i))

@@ -1,4 +1,4 @@
-// 32-bit Galois LFSR for stochastic rounding (ARCHITECTURE.md section 1): polynomial
+// 32-bit Galois LFSR for stochastic rounding (docs/architecture.md section 1.6): polynomial
 // x^32 + x^22 + x^2 + x + 1, right-shifting form: the state shifts right by one and, when the bit
 // shifted out is 1, is XORed with the tap mask 0x80200003. The golden model mirrors it
 // (golden/core/lfsr.h). A zero state would lock up, so loading a zero seed is

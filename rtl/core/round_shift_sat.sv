@@ -1,4 +1,4 @@
-// rnd_shr followed by sat (ARCHITECTURE.md section 1), purely combinational:
+// rnd_shr followed by sat (docs/architecture.md section 1.4), purely combinational:
 //   out_o = sat(rnd_shr(in_i, shift_i, mode_i), OutWidth), sat_o = 1 when sat clamped.
 // in_i is signed. rnd_shr(x, s) for s = 0 is the identity in every mode. The golden model is
 // hycim::golden::rnd_shr / sat (golden/core/int_ops.h); docs/conventions.md

@@ -2,7 +2,7 @@
 #
 # Verilates one RTL block of rtl/config/hycim.toml in one named configuration into the static
 # library hycim_vl_<block>_<cfg> (model class V<block>_<cfg>), with:
-#   -Wall --assert (warnings fail the configure step, ../shared/TOOLCHAIN.md),
+#   -Wall --assert (warnings fail the configure step, docs/toolchain.md section 2),
 #   the block's parameters from the generated -G file of that configuration,
 #   FST tracing compiled in (switched on at run time by the harness),
 #   coverage when HYCIM_COVERAGE is ON,

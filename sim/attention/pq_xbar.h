@@ -1,4 +1,4 @@
-// Behavioral model of the PQ crossbar and its time-domain front end (ARCHITECTURE.md section 5,
+// Behavioral model of the PQ crossbar and its time-domain front end (docs/architecture.md 5.3,
 // docs/attention/pq_encoder.md): the analog half that answers pq_encoder's crossbar port.
 //
 // program (the constructor) turns an XbarMap into cell conductances, drawing the static effects

@@ -1,8 +1,8 @@
-// The simulation harness of a HyCIM testbench (STYLE 10): one VerilatedContext and one model per
-// Harness object (never a singleton), a clock and active-low reset driver, a cycle loop with
-// plug-ins (stream drivers, monitors, analog models), run_until with a cycle limit, waveforms
-// switched at run time, $error / $fatal / assertion failures turned into logged errors, and
-// per-test coverage files.
+// The simulation harness of a HyCIM testbench (docs/conventions.md, "Testbench harness"): one
+// VerilatedContext and one model per Harness object (never a singleton), a clock and active-low
+// reset driver, a cycle loop with plug-ins (stream drivers, monitors, analog models), run_until
+// with a cycle limit, waveforms switched at run time, $error / $fatal / assertion failures turned
+// into logged errors, and per-test coverage files.
 //
 // The DUT must have the HyCIM ports clk_i and rst_ni.
 //

@@ -1,5 +1,5 @@
-// In-order scoreboard for one output tensor (STYLE 11). expect() queues golden values,
-// observe() compares the RTL's beats with them at the handshake. The first mismatches are
+// In-order scoreboard for one output tensor (docs/conventions.md, "Tests"). expect() queues golden
+// values, observe() compares the RTL's beats with them at the handshake. The first mismatches are
 // reported with the tensor name, the element's index, the expected and the actual value; all are
 // counted. finish() requires an empty queue and compared == expected.
 #pragma once

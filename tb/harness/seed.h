@@ -1,6 +1,6 @@
-// Seeds (STYLE 13): one base seed per run (environment HYCIM_SEED, default 1), and per test a
-// seed derived from the base and a stable hash of the test's name, so every test's stimulus is
-// reproducible from the base seed and the test name alone.
+// Seeds (docs/conventions.md, "Seeds and reproducibility"): one base seed per run (environment
+// HYCIM_SEED, default 1), and per test a seed derived from the base and a stable hash of the test's
+// name, so every test's stimulus is reproducible from the base seed and the test name alone.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Valid/ready stream drivers and monitors (STYLE 11, 12).
+// Valid/ready stream drivers and monitors (docs/conventions.md, "Streams (valid/ready)").
 //
 // StreamSource feeds beats into a DUT input stream and StreamSink takes beats from a DUT output
 // stream. Both insert random stalls with a StallProfile (valid gaps on sources, ready drops on

@@ -1,5 +1,5 @@
-// Waveform options (STYLE 18: waveforms by switch, not by rebuild). Tracing is compiled into
-// every verilated model and switched on at run time:
+// Waveform options (waveforms by switch, not by rebuild: docs/conventions.md, "Waveforms").
+// Tracing is compiled into every verilated model and switched on at run time:
 //   HYCIM_TRACE=1            trace to $HYCIM_WAVE_DIR/<test>.fst (default directory: waves/)
 //   HYCIM_TRACE=path.fst     trace to that file; a .vcd name writes FST and converts it with
 //                            fst2vcd (from gtkwave) when the simulation ends

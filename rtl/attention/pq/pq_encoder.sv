@@ -1,10 +1,10 @@
 // pq_encoder: streams token vectors to the analog PQ crossbar and collects their codes
-// (ARCHITECTURE.md A1-A2), as a HyCIM top: APB registers, an ERR register, a token input stream,
-// a code output stream, the crossbar port answered by the analog model, and the Q and K code
-// buffers with a read port for the relevance unit. The registers and the run control are
-// generated (pq_encoder_reg_top from pq_encoder.regs.toml, scripts/gen_regs.py); this file holds
-// the sequencing and the datapath. Register map, timing and the mapping of tokens to input
-// levels: docs/attention/pq_encoder.md. Golden model: golden/.../pq.h.
+// (docs/architecture.md sections 2.1-2.2), as a HyCIM top: APB registers, an ERR register, a
+// token input stream, a code output stream, the crossbar port answered by the analog model, and
+// the Q and K code buffers with a read port for the relevance unit. The registers and the run
+// control are generated (pq_encoder_reg_top from pq_encoder.regs.toml, scripts/gen_regs.py); this
+// file holds the sequencing and the datapath. Register map, timing and the mapping of tokens to
+// input levels: docs/attention/pq_encoder.md. Golden model: golden/attention/pq.h.
 //
 // A start (CTRL.START) checks the configuration; an illegal one sets its ERR bits and DONE and
 // touches nothing else. A legal run accepts NUM_TOK tokens (one per beat, Dim INT8 elements,

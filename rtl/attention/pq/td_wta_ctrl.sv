@@ -1,4 +1,4 @@
-// td_wta_ctrl: the digital half of the time-domain winner-take-all (ARCHITECTURE.md A2).
+// td_wta_ctrl: the digital half of the time-domain winner-take-all (docs/architecture.md 2.2).
 //
 // The analog front end discharges one sense node per crossbar column; a column's `fire` line
 // rises when its node crosses the comparator threshold and stays high until the next race.
@@ -9,7 +9,7 @@
 // sampling t_max times out (code 0, win_tick = t_max). grp_stop_o of a group rises in the cycle
 // after it finished (and is high for inactive groups from the start), so the analog model can
 // stop discharging it. done_o pulses for one cycle after the last active group finished; the
-// results hold until the next start. Golden model: hycim::golden::wta (golden/.../pq.h).
+// results hold until the next start. Golden model: hycim::golden::wta (golden/attention/pq.h).
 
 `include "hycim_assert.svh"
 

@@ -1,6 +1,6 @@
 // layernorm_unit: LayerNorm forward and backward over rows of up to RowMax features
-// (ARCHITECTURE.md B2). It is sfln_unit with the softmax half removed, so that the synthesis
-// table can set it beside softmax_unit and the shared sfln_unit. Bit-exact model:
+// (docs/architecture.md section 3.2). It is sfln_unit with the softmax half removed, so that the
+// synthesis table can set it beside softmax_unit and the shared sfln_unit. Bit-exact model:
 // hycim::golden::layernorm_fwd / layernorm_bwd; formats, registers, errors and timing:
 // docs/training/layernorm.md.
 

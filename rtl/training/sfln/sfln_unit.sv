@@ -7,9 +7,10 @@
 //   2 softmax backward                  5 LayerNorm parameter load (gamma, beta)
 // EnSoftmax and EnLayerNorm remove either half: softmax_unit and layernorm_unit are this module
 // with one of them off, which is how the synthesis table compares shared against separate units.
-// Bit-exact models: hycim::golden::softmax_fwd / softmax_bwd (golden/.../softmax.h) and
-// layernorm_fwd / layernorm_bwd (golden/.../layernorm.h). Formats, registers, errors, timing and
-// what is shared: docs/training/softmax.md and docs/training/layernorm.md.
+// Bit-exact models: hycim::golden::softmax_fwd / softmax_bwd (golden/training/softmax.h) and
+// layernorm_fwd / layernorm_bwd (golden/training/layernorm.h). Formats, registers, errors, timing
+// and what is shared: docs/training/softmax.md and docs/training/layernorm.md; specification:
+// docs/architecture.md sections 3.1 and 3.2.
 //
 // A start runs ROWS rows of LEN elements. Every row arrives as ceil(LEN/Lanes) input beats of
 // Lanes elements (lane j of beat b is element b*Lanes + j; lanes past LEN are ignored) with

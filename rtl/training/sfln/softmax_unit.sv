@@ -1,6 +1,6 @@
 // softmax_unit: row softmax forward (UQ0.8 inference or UQ0.16 training output) and backward
-// (ARCHITECTURE.md B1). It is sfln_unit with the LayerNorm half removed, so that the synthesis
-// table can set it beside layernorm_unit and the shared sfln_unit. Bit-exact model:
+// (docs/architecture.md section 3.1). It is sfln_unit with the LayerNorm half removed, so that
+// the synthesis table can set it beside layernorm_unit and the shared sfln_unit. Bit-exact model:
 // hycim::golden::softmax_fwd / softmax_bwd; formats, registers, errors and timing:
 // docs/training/softmax.md.
 
