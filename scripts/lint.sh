@@ -18,8 +18,8 @@ regs=scripts/gen_regs.py
 gen=scripts/gen_config.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Generated lookup tables and their path header (rtl/softmax includes hycim_lut_paths.svh), made
-# once, by the first RTL part that needs them.
+# Generated lookup tables and their path header (rtl/training/sfln includes hycim_lut_paths.svh),
+# made once, by the first RTL part that needs them.
 need_luts() {
   [[ -f "$tmp/lut/hycim_lut_paths.svh" ]] && return
   python3 scripts/gen_luts.py "$tmp/lut" || { echo "lint.sh: scripts/gen_luts.py failed" >&2; exit 1; }

@@ -92,8 +92,8 @@ TEST_F(SflnUnit, CyclesRegisterShowsTheRowPipeline) {
   EXPECT_TRUE(b.sb.finish());
 }
 
-// The generated map (rtl/sfln/sfln_unit.regs.toml): the common header, the build limits, the
-// resets, read-only registers refuse writes and change nothing, configuration registers keep
+// The generated map (rtl/training/sfln/sfln_unit.regs.toml): the common header, the build limits,
+// the resets, read-only registers refuse writes and change nothing, configuration registers keep
 // what is written.
 TEST_F(SflnUnit, RegisterMapFromTheDescription) {
   SfBench b(harness_options(), log(), rng(), StallProfile::none());
