@@ -274,7 +274,7 @@ int pq_study(const PqStudyOptions& so) {
         p.cycles_per_token, p.charge_early, p.charge_none, p.charge_early / p.charge_none);
   }
   md += fmt::format(
-      "\nCharge is the energy proxy of sim/pq_xbar (sum over columns of |I| x ticks "
+      "\nCharge is the energy proxy of sim/attention/pq_xbar (sum over columns of |I| x ticks "
       "discharged, in level units x ticks); the ideal chip draws {:.4g} per token with early "
       "stop and {:.4g} without ({:.3f}).\n",
       ideal_charge_early, ideal_charge_none, ideal_charge_early / ideal_charge_none);
