@@ -18,6 +18,7 @@
 // The next token can be accepted while a race runs. DONE rises with the last output handshake.
 
 `include "hycim_assert.svh"
+`include "hycim_ports.svh"
 
 module pq_encoder #(
   parameter int unsigned Dim          = 64,   // D, token length
@@ -34,15 +35,7 @@ module pq_encoder #(
   input  logic                           clk_i,
   input  logic                           rst_ni,
   // APB4 register port
-  input  logic                           apb_psel_i,
-  input  logic                           apb_penable_i,
-  input  logic                           apb_pwrite_i,
-  input  logic [ApbAddrWidth-1:0]        apb_paddr_i,
-  input  logic [31:0]                    apb_pwdata_i,
-  input  logic [3:0]                     apb_pstrb_i,
-  output logic [31:0]                    apb_prdata_o,
-  output logic                           apb_pready_o,
-  output logic                           apb_pslverr_o,
+  `HYCIM_APB_PORTS(ApbAddrWidth),
   // Token stream: Dim INT8 elements per beat
   input  logic                           in_valid_i,
   output logic                           in_ready_o,
@@ -97,15 +90,7 @@ module pq_encoder #(
   ) u_regs (
     .clk_i,
     .rst_ni,
-    .apb_psel_i,
-    .apb_penable_i,
-    .apb_pwrite_i,
-    .apb_paddr_i,
-    .apb_pwdata_i,
-    .apb_pstrb_i,
-    .apb_prdata_o,
-    .apb_pready_o,
-    .apb_pslverr_o,
+    `HYCIM_APB_CONNECT,
     .start_o              (start_ok),
     .busy_o               (busy),
     .done_o               (done),

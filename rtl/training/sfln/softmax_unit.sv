@@ -4,6 +4,8 @@
 // hycim::golden::softmax_fwd / softmax_bwd; formats, registers, errors and timing:
 // docs/training/softmax.md.
 
+`include "hycim_ports.svh"
+
 module softmax_unit #(
   parameter int unsigned Lanes        = 4,
   parameter int unsigned RowMax       = 64,
@@ -12,15 +14,7 @@ module softmax_unit #(
   input  logic                    clk_i,
   input  logic                    rst_ni,
   // APB4 register port
-  input  logic                    apb_psel_i,
-  input  logic                    apb_penable_i,
-  input  logic                    apb_pwrite_i,
-  input  logic [ApbAddrWidth-1:0] apb_paddr_i,
-  input  logic [31:0]             apb_pwdata_i,
-  input  logic [3:0]              apb_pstrb_i,
-  output logic [31:0]             apb_prdata_o,
-  output logic                    apb_pready_o,
-  output logic                    apb_pslverr_o,
+  `HYCIM_APB_PORTS(ApbAddrWidth),
   // Input stream: Lanes elements per beat
   input  logic                    in_valid_i,
   output logic                    in_ready_o,
@@ -48,15 +42,7 @@ module softmax_unit #(
   ) u_sfln (
     .clk_i,
     .rst_ni,
-    .apb_psel_i,
-    .apb_penable_i,
-    .apb_pwrite_i,
-    .apb_paddr_i,
-    .apb_pwdata_i,
-    .apb_pstrb_i,
-    .apb_prdata_o,
-    .apb_pready_o,
-    .apb_pslverr_o,
+    `HYCIM_APB_CONNECT,
     .in_valid_i,
     .in_ready_o,
     .in_a_i,
