@@ -1,8 +1,8 @@
 // Deterministic random numbers for stimulus and for the analog models
-// (docs/architecture.md section 5.1): std::mt19937_64, whose output sequence the C++ standard fixes, with HyCIM's own
-// uniform, integer and normal transforms, so the same seed gives the same numbers with every
-// standard library (std::uniform_*_distribution and std::normal_distribution are not specified
-// exactly).
+// (docs/architecture.md section 5.1): std::mt19937_64, whose output sequence the C++ standard
+// fixes, with HyCIM's own uniform, integer and normal transforms, so the same seed gives the same
+// numbers with every standard library (std::uniform_*_distribution and std::normal_distribution are
+// not specified exactly).
 #pragma once
 
 #include <cstdint>
