@@ -2,12 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "golden/core/check.h"
 #include "golden/core/parse.h"
@@ -99,10 +106,30 @@ bool write_wave_view(const std::string& view, const std::string& wave, const Wav
 }
 
 bool fst_to_vcd(const std::string& fst, const std::string& vcd, std::string* why) {
-  const std::string cmd = fmt::format("fst2vcd -f '{}' -o '{}' > /dev/null 2>&1", fst, vcd);
-  if (std::system(cmd.c_str()) != 0) {
-    if (why)
-      *why = fmt::format("'{}' failed (fst2vcd comes with gtkwave); the FST is at {}", cmd, fst);
+  // fst2vcd (from gtkwave) started with an argument vector: no shell ever sees the file names,
+  // so a quote or a ';' in a --trace name is only a character of the name.
+  const std::vector<std::string> args = {"fst2vcd", "-f", fst, "-o", vcd};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "fst2vcd", &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  const bool ok = rc == 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+                  WEXITSTATUS(status) == 0 && std::filesystem::exists(vcd);
+  if (!ok) {
+    if (why) {
+      *why = rc != 0 ? fmt::format(
+                           "cannot start fst2vcd (it comes with gtkwave): {}; the FST is "
+                           "at {}",
+                           std::strerror(rc), fst)
+                     : fmt::format("fst2vcd -f {} -o {} failed; the FST is at {}", fst, vcd, fst);
+    }
     return false;
   }
   std::filesystem::remove(fst);
