@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_numbers.h"
 #include "golden/core/check.h"
 #include "hycim_configs.h"
 #include "pq_study.h"
@@ -165,18 +166,25 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run a scenario: RTL against the golden model");
   run->add_option("scenario", scenario, "Scenario name (hycim list)")->required();
   run->add_option("-c,--config", o.config, "Configuration")->capture_default_str();
-  run->add_option("-s,--seed", o.seed, "Seed of stimulus and stalls")->capture_default_str();
+  run->add_option("-s,--seed", o.seed, "Seed of stimulus and stalls")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number());
   run->add_option("-r,--runs", o.runs, "Starts, each with a random configuration")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(1u, 1000000u));
-  run->add_option("-n,--len", o.len, "Elements per start (0: random)")->capture_default_str();
+  run->add_option("-n,--len", o.len, "Elements per start (0: random)")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
   run->add_option("--stall", stall, "Back-pressure: none, random, heavy")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "random", "heavy"}));
   run->add_option("--trace", trace_file, "Write a waveform (FST, or VCD by extension)")
       ->expected(0, 1);
-  run->add_option("--trace-start", trace_start, "First cycle in the waveform");
-  run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform");
+  run->add_option("--trace-start", trace_start, "First cycle in the waveform")
+      ->transform(hycim::tb::unsigned_number());
+  run->add_option("--trace-stop", trace_stop, "Last cycle in the waveform")
+      ->transform(hycim::tb::unsigned_number());
   run->add_option("--json", json_path, "Also write the report as JSON to this file");
   run->add_flag("-q,--quiet", quiet, "No per-run progress lines");
   // Each scenario's own options, in a group of its own.
@@ -199,9 +207,11 @@ int main(int argc, char** argv) {
   bench->add_option("-c,--config", bench_config, "Configuration")->capture_default_str();
   bench->add_option("-r,--runs", bench_runs, "Starts at the maximum length")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(1u, 100000u));
   bench->add_option("--repeat", bench_repeat, "Measurements; the median is reported")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(1u, 100u));
   bench->add_option("--json", bench_json, "JSON output file")->capture_default_str();
 
@@ -221,6 +231,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(config_names));
   thr->add_option("--rows", thr_rows, "n: starts of n and 2n rows of the maximum length")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(1u, 64u));
   thr->add_option("--json", thr_json, "JSON output file (default reports/throughput_BLOCK.json)");
 
@@ -232,9 +243,11 @@ int main(int argc, char** argv) {
                    "Token encodings per point (rounded down to whole "
                    "sequences of SeqLenMax)")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(64u, 1u << 20));
   study->add_option("--chips", so.chips, "Chip seeds per point for the random effects")
       ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
       ->check(CLI::Range(1u, 64u));
   study->add_option("--json", so.json, "JSON output")->capture_default_str();
   study->add_option("--table", so.table, "Markdown table output")->capture_default_str();

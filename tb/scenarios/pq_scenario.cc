@@ -8,6 +8,7 @@
 #include "Vpq_encoder_bert___024root.h"
 #include "Vpq_encoder_ci.h"
 #include "Vpq_encoder_ci___024root.h"
+#include "cli_numbers.h"
 #include "hycim_configs.h"
 #include "pq_scenario.h"
 #include "registry.h"
@@ -39,7 +40,7 @@ class PqScenario final : public Scenario {
         .add_option("--probe-group", probe_group_,
                     "pq only: the group whose every column's sense-node ramp is in the waveform")
         ->capture_default_str()
-        ->check(CLI::NonNegativeNumber);
+        ->transform(unsigned_number(INT32_MAX));
   }
 
   void prepare() override {
