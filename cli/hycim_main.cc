@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -269,6 +270,7 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("throughput")) {
       if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);
+      hycim::cli::check_writable(thr_json, "throughput --json");
       for (const auto& b : blocks) {
         if (b.name == thr_block) return cmd_throughput(b, thr_config, thr_rows, thr_json);
       }
@@ -308,6 +310,9 @@ int main(int argc, char** argv) {
       } else if (run->count("--trace-start") || run->count("--trace-stop")) {
         throw hycim::Error("--trace-start and --trace-stop need --trace");
       }
+      // Every output is checked before the run, not found unwritable after it.
+      if (o.trace.enabled) hycim::cli::check_writable(o.trace.file, "--trace");
+      if (!json_path.empty()) hycim::cli::check_writable(json_path, "--json");
       const std::string reproduce =
           fmt::format("hycim run {} --config {} --seed {} --runs {} --len {} --stall {}{}",
                       scenario, o.config, o.seed, o.runs, o.len, stall, sc.reproduce_args());
@@ -332,6 +337,7 @@ int main(int argc, char** argv) {
       bo.runs = bench_runs;
       bo.len = std::min<uint32_t>(build.max_len, 4096);
       bo.name = "bench_" + bench_scenario;
+      hycim::cli::check_writable(bench_json, "bench --json");
       fmt::print(
           "hycim bench {}: configuration {}, {} runs of {} elements, no stalls, {} repeats\n",
           bench_scenario, bench_config, bo.runs, bo.len, bench_repeat);
@@ -366,6 +372,13 @@ int main(int argc, char** argv) {
       return 0;
     }
   } catch (const hycim::Error& e) {
+    std::fflush(stdout);  // the report so far first, then the error, also when both are piped
+    fmt::print(stderr, "hycim: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // A library's own exception (std::filesystem, allocation) still ends in a message and a
+    // non-zero exit, never in an abort.
+    std::fflush(stdout);
     fmt::print(stderr, "hycim: error: {}\n", e.what());
     return 2;
   }

@@ -111,19 +111,13 @@ struct Point {
 namespace {
 
 // Fails before a long run rather than after it: each output file must be writable.
-void check_writable(const std::string& path) {
-  const auto parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::ofstream f(path, std::ios::app);
-  if (!f) throw Error(fmt::format("pq-study: cannot write {}", path));
-}
 
 }  // namespace
 
 int pq_study(const PqStudyOptions& so) {
   namespace pq = tb::pq;
-  for (const auto* path : {&so.json, &so.table}) check_writable(*path);
+  check_writable(so.json, "pq-study --json");
+  check_writable(so.table, "pq-study --table");
   using Dut = Vpq_encoder_ci;
   constexpr uint32_t kSeq = cfg::Ci::kSeqLenMax;
   const uint32_t runs = std::max<uint32_t>(1, so.tokens / kSeq);
@@ -320,9 +314,7 @@ int pq_study(const PqStudyOptions& so) {
   }
 
   write_json(so.json, j);
-  std::ofstream f(so.table);  // its directory exists: check_writable made it
-  f << md;
-  if (!f) throw Error(fmt::format("cannot write {}", so.table));
+  write_text(so.table, md);
   fmt::print("\n{}\nwritten: {}, {}\nplot:    scripts/plot_pq_study.py {} -o {}.png\n", md, so.json,
              so.table, so.json, std::filesystem::path(so.json).replace_extension().string());
   return 0;

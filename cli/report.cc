@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -81,13 +83,44 @@ nlohmann::json to_json(const tb::ScenarioReport& r, const std::string& reproduce
           {"passed", r.passed}};
 }
 
-void write_json(const std::string& path, const nlohmann::json& j) {
+void check_writable(const std::string& path, std::string_view what) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  std::error_code ec;
+  if (p.empty()) throw Error(fmt::format("{}: the file name is empty", what));
+  if (fs::is_directory(p, ec)) throw Error(fmt::format("{} {}: is a directory", what, path));
+  if (p.has_parent_path() && !fs::is_directory(p.parent_path(), ec)) {
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) {
+      throw Error(fmt::format("{} {}: cannot create its directory {}: {}", what, path,
+                              p.parent_path().string(), ec.message()));
+    }
+  }
+  const bool existed = fs::exists(p, ec);
+  {
+    std::ofstream f(path, std::ios::app);
+    if (!f) {
+      throw Error(fmt::format("{} {}: cannot be written: {}", what, path, std::strerror(errno)));
+    }
+  }
+  if (!existed) fs::remove(p, ec);
+}
+
+void write_text(const std::string& path, const std::string& text) {
   const std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::error_code ec;
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
   std::ofstream f(path);
-  if (!f) throw Error(fmt::format("cannot write {}", path));
-  f << j.dump(2) << "\n";
-  if (!f) throw Error(fmt::format("write to {} failed", path));
+  if (!f) throw Error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  f << text;
+  f.flush();
+  if (!f) throw Error(fmt::format("writing {} failed: {}", path, std::strerror(errno)));
+  f.close();
+  if (f.fail()) throw Error(fmt::format("closing {} failed: {}", path, std::strerror(errno)));
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  write_text(path, j.dump(2) + "\n");
 }
 
 }  // namespace hycim::cli

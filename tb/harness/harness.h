@@ -176,6 +176,10 @@ class Harness {
     tfp_ = std::make_unique<VerilatedFstC>();
     dut_->trace(tfp_.get(), 99);
     tfp_->open(fst_file_.c_str());
+    if (!tfp_->isOpen()) {
+      log_.error(fmt::format("cannot open the waveform file {}", fst_file_));
+      return;
+    }
     tfp_open_ = true;
 #else
     log_.error("tracing requested, but this model was built without trace support");
