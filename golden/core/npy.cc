@@ -2,10 +2,14 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <regex>
+#include <limits>
+#include <system_error>
 
 namespace hycim::golden {
 namespace {
@@ -13,13 +17,15 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 
 size_t descr_size(const std::string& d, const std::string& path) {
-  static const std::regex re(R"(^[<|]([iuf])([1248])$)");
-  std::smatch m;
-  if (!std::regex_match(d, m, re)) {
+  // "<i4", "|u1", "<f8": little-endian (or byte-order-free) int, uint or float of 1, 2, 4, 8 bytes.
+  const bool ok = d.size() == 3 && (d[0] == '<' || d[0] == '|') &&
+                  (d[1] == 'i' || d[1] == 'u' || d[1] == 'f') &&
+                  (d[2] == '1' || d[2] == '2' || d[2] == '4' || d[2] == '8');
+  if (!ok) {
     throw Error(
         fmt::format("{}: unsupported dtype '{}' (little-endian int/uint/float only)", path, d));
   }
-  return static_cast<size_t>(std::stoi(m[2]));
+  return static_cast<size_t>(d[2] - '0');
 }
 
 std::string shape_str(const std::vector<size_t>& shape) {
@@ -28,11 +34,129 @@ std::string shape_str(const std::vector<size_t>& shape) {
   return fmt::format("({})", fmt::join(shape, ", "));
 }
 
+// The header is a Python dict literal, e.g. {'descr': '<i1', 'fortran_order': False,
+// 'shape': (2, 3), }. A small recursive-descent reader of exactly that grammar: no regex (a long
+// header must not exhaust std::regex's stack), every malformed piece an Error naming it.
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& text, const std::string& path) : s_(text), path_(path) {}
+
+  NpyRaw parse() {
+    NpyRaw raw;
+    bool have_descr = false, have_order = false, have_shape = false;
+    expect('{');
+    while (true) {
+      skip_space();
+      if (peek() == '}') break;
+      const std::string key = string_literal("a key");
+      expect(':');
+      if (key == "descr") {
+        if (have_descr) fail("'descr' is given twice");
+        raw.descr = string_literal("the descr value");
+        have_descr = true;
+      } else if (key == "fortran_order") {
+        if (have_order) fail("'fortran_order' is given twice");
+        raw.fortran_order = boolean();
+        have_order = true;
+      } else if (key == "shape") {
+        if (have_shape) fail("'shape' is given twice");
+        raw.shape = tuple();
+        have_shape = true;
+      } else {
+        fail(fmt::format("unknown key '{}'", key));
+      }
+      skip_space();
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      skip_space();
+      if (peek() != '}') fail("expected ',' or '}' after a value");
+    }
+    ++i_;
+    skip_space();
+    if (i_ != s_.size()) fail("text after the closing '}'");
+    if (!have_descr) fail("no descr");
+    if (!have_order) fail("no fortran_order");
+    if (!have_shape) fail("no shape");
+    return raw;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(fmt::format("{}: malformed .npy header at byte {}: {}", path_, i_, what));
+  }
+  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  void skip_space() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t')) ++i_;
+  }
+  void expect(char c) {
+    skip_space();
+    if (peek() != c) fail(fmt::format("expected '{}'", c));
+    ++i_;
+  }
+  std::string string_literal(const char* what) {
+    skip_space();
+    const char q = peek();
+    if (q != '\'' && q != '"') fail(fmt::format("expected {} in quotes", what));
+    const size_t begin = ++i_;
+    while (i_ < s_.size() && s_[i_] != q) ++i_;
+    if (i_ >= s_.size()) fail("unterminated string");
+    return s_.substr(begin, i_++ - begin);
+  }
+  bool boolean() {
+    skip_space();
+    if (s_.compare(i_, 4, "True") == 0) {
+      i_ += 4;
+      return true;
+    }
+    if (s_.compare(i_, 5, "False") == 0) {
+      i_ += 5;
+      return false;
+    }
+    fail("fortran_order must be True or False");
+  }
+  // A tuple of non-negative decimal integers: (), (3,), (3, 4), (3, 4,). Anything else (a sign,
+  // a fraction, a value over 64 bits, a missing comma) is refused, not read around.
+  std::vector<size_t> tuple() {
+    expect('(');
+    std::vector<size_t> dims;
+    while (true) {
+      skip_space();
+      if (peek() == ')') break;
+      if (peek() < '0' || peek() > '9') fail("a shape entry must be a non-negative integer");
+      uint64_t v = 0;
+      const auto [p, ec] = std::from_chars(s_.data() + i_, s_.data() + s_.size(), v);
+      if (ec != std::errc()) fail("a shape entry does not fit 64 bits");
+      i_ = static_cast<size_t>(p - s_.data());
+      dims.push_back(static_cast<size_t>(v));
+      if (dims.size() > 32) fail("more than 32 dimensions");
+      skip_space();
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      if (peek() != ')') fail("expected ',' or ')' in the shape");
+    }
+    ++i_;
+    return dims;
+  }
+
+  const std::string& s_;
+  const std::string& path_;
+  size_t i_ = 0;
+};
+
 }  // namespace
 
 NpyRaw read_npy_raw(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory", path));
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(fmt::format("{}: cannot open", path));
+  f.seekg(0, std::ios::end);
+  const auto file_size = static_cast<uint64_t>(std::max<std::streamoff>(f.tellg(), 0));
+  f.seekg(0, std::ios::beg);
   char magic[6];
   uint8_t ver[2];
   f.read(magic, 6);
@@ -41,55 +165,62 @@ NpyRaw read_npy_raw(const std::string& path) {
     throw Error(fmt::format("{}: not an .npy file (bad magic)", path));
   }
   uint32_t hlen = 0;
+  uint64_t prefix = 0;
   if (ver[0] == 1) {
-    uint8_t b[2];
+    uint8_t b[2] = {0, 0};
     f.read(reinterpret_cast<char*>(b), 2);
     hlen = b[0] | (b[1] << 8);
+    prefix = 10;
   } else if (ver[0] == 2 || ver[0] == 3) {
-    uint8_t b[4];
+    uint8_t b[4] = {0, 0, 0, 0};
     f.read(reinterpret_cast<char*>(b), 4);
     hlen = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
+    prefix = 12;
   } else {
     throw Error(fmt::format("{}: unsupported .npy version {}.{}", path, ver[0], ver[1]));
+  }
+  if (!f) throw Error(fmt::format("{}: truncated header", path));
+  constexpr uint32_t kMaxHeader = 1u << 20;
+  if (hlen > kMaxHeader) {
+    throw Error(fmt::format("{}: header of {} bytes (HyCIM reads headers up to {} bytes)", path,
+                            hlen, kMaxHeader));
+  }
+  if (prefix + hlen > file_size) {
+    throw Error(fmt::format("{}: truncated header ({} bytes promised, the file has {})", path, hlen,
+                            file_size));
   }
   std::string header(hlen, '\0');
   f.read(header.data(), hlen);
   if (!f) throw Error(fmt::format("{}: truncated header", path));
 
-  NpyRaw raw;
-  static const std::regex re_descr(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex re_fortran(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex re_shape(R"('shape'\s*:\s*\(([^)]*)\))");
-  std::smatch m;
-  if (!std::regex_search(header, m, re_descr)) {
-    throw Error(fmt::format("{}: header has no descr", path));
-  }
-  raw.descr = m[1];
-  if (!std::regex_search(header, m, re_fortran)) {
-    throw Error(fmt::format("{}: header has no fortran_order", path));
-  }
-  raw.fortran_order = (m[1] == "True");
+  NpyRaw raw = HeaderParser(header, path).parse();
   if (raw.fortran_order) {
     throw Error(
         fmt::format("{}: Fortran-ordered arrays are not supported; save with "
                     "np.ascontiguousarray",
                     path));
   }
-  if (!std::regex_search(header, m, re_shape)) {
-    throw Error(fmt::format("{}: header has no shape", path));
+  // The payload size, computed without overflow and checked against the file before anything
+  // is allocated.
+  uint64_t n = descr_size(raw.descr, path);
+  for (const size_t d : raw.shape) {
+    if (d != 0 && n > std::numeric_limits<uint64_t>::max() / d) {
+      throw Error(
+          fmt::format("{}: shape {} overflows 64 bits of payload", path, shape_str(raw.shape)));
+    }
+    n *= d;
   }
-  const std::string dims = m[1];
-  static const std::regex re_int(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), re_int);
-       it != std::sregex_iterator(); ++it) {
-    raw.shape.push_back(static_cast<size_t>(std::stoull(it->str())));
+  const uint64_t avail = file_size - prefix - hlen;
+  if (n != avail) {
+    throw Error(fmt::format("{}: payload has {} bytes, the header promises {}", path, avail, n));
   }
-  const size_t n = Tensor<int>::count(raw.shape) * descr_size(raw.descr, path);
-  raw.bytes.resize(n);
-  f.read(reinterpret_cast<char*>(raw.bytes.data()), static_cast<std::streamsize>(n));
-  if (static_cast<size_t>(f.gcount()) != n) {
-    throw Error(
-        fmt::format("{}: payload has {} bytes, the header promises {}", path, f.gcount(), n));
+  raw.bytes.resize(static_cast<size_t>(n));
+  if (n > 0) {
+    f.read(reinterpret_cast<char*>(raw.bytes.data()), static_cast<std::streamsize>(n));
+    if (static_cast<uint64_t>(f.gcount()) != n) {
+      throw Error(
+          fmt::format("{}: payload has {} bytes, the header promises {}", path, f.gcount(), n));
+    }
   }
   return raw;
 }
@@ -147,7 +278,7 @@ Tensor<T> load_npy(const std::string& path) {
         fmt::format("{}: holds dtype '{}', the caller asked for '{}'", path, raw.descr, want));
   }
   std::vector<T> data(raw.bytes.size() / sizeof(T));
-  std::memcpy(data.data(), raw.bytes.data(), raw.bytes.size());
+  if (!raw.bytes.empty()) std::memcpy(data.data(), raw.bytes.data(), raw.bytes.size());
   return Tensor<T>(raw.shape, std::move(data));
 }
 
@@ -157,7 +288,7 @@ void save_npy(const std::string& path, const Tensor<T>& t) {
   raw.descr = npy_descr<T>();
   raw.shape = t.shape();
   raw.bytes.resize(t.size() * sizeof(T));
-  std::memcpy(raw.bytes.data(), t.data().data(), raw.bytes.size());
+  if (!raw.bytes.empty()) std::memcpy(raw.bytes.data(), t.data().data(), raw.bytes.size());
   write_npy_raw(path, raw);
 }
 
