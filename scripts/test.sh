@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # The whole HyCIM test suite: set-up, configure, build, then ctest (golden unit tests, RTL tests
 # against the golden model, lint). Ends with ctest's summary; exits non-zero on any failure.
-# Environment: HYCIM_SEED (base seed, default 1), HYCIM_JOBS (build jobs, default: all cores).
+# Environment: HYCIM_SEED (base seed, default 1), HYCIM_JOBS (build jobs, default: all cores),
+# HYCIM_ASAN=0 to skip the sanitizer pass (the unit tests again, built with ASan + UBSan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "${HYCIM_JOBS:-$(nproc)}"
+if [[ "${HYCIM_ASAN:-1}" != 0 ]]; then
+  # The golden model, analog models, harness and parsers under AddressSanitizer and
+  # UndefinedBehaviorSanitizer (preset asan: test_units only; any finding fails the run).
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan -j "${HYCIM_JOBS:-$(nproc)}"
+  ctest --preset asan
+fi
 ctest --preset default "$@"
