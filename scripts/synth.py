@@ -34,7 +34,7 @@ def synth_block(block: str, blk: dict, cfg_name: str, cfg: dict, tmp: Path, effo
     gates_json = tmp / f"{block}_{cfg_name}_gates.json"
     abc = "abc -fast" if effort == "fast" else "abc"
     script = f"""
-read_verilog -sv -I{gen_config.RTL / 'common'} -I{tmp / 'lut'} {srcs}
+read_verilog -sv -I{gen_config.RTL / 'core'} -I{tmp / 'lut'} {srcs}
 {chparam}
 synth -flatten -top {top}
 design -save synth
