@@ -2,6 +2,7 @@
 // illegal-configuration class, the register port's error responses, and a wrong in_last.
 #include "Vrequant_top_ci.h"
 #include "hycim_configs.h"
+#include "reg_checks.h"
 #include "requant_bench.h"
 
 namespace hycim::tb {
@@ -138,22 +139,8 @@ TEST_F(RequantTopErrors, RegisterMapFromTheDescription) {
   for (uint32_t off = requant::kCycles + 4; off < requant::kMaxLen; off += 4) {
     EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
   }
-  using requant::Access;
-  uint32_t n_rw = 0;
-  for (const auto& r : requant::kRegisters) {
-    SCOPED_TRACE(std::string(r.name));
-    if (r.access == Access::kRo || r.access == Access::kConst) {
-      const uint32_t before = b.apb.read_ok(r.offset);
-      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
-      EXPECT_EQ(b.apb.read_ok(r.offset), before);
-    } else if (r.access == Access::kRw) {
-      const uint32_t val = 0x5A000000u + r.offset;
-      b.apb.write_ok(r.offset, val);
-      EXPECT_EQ(b.apb.read_ok(r.offset), val);
-      ++n_rw;
-    }
-  }
-  EXPECT_EQ(n_rw, 5u) << "LEN, SHIFT, MULT, MODE, SEED";
+  EXPECT_EQ(check_register_access(b.apb, requant::kRegisters), 5u)
+      << "LEN, SHIFT, MULT, MODE, SEED";
   EXPECT_EQ(b.apb.read_ok(requant::kStatus), 0u) << "no start happened";
 }
 

@@ -7,6 +7,7 @@
 #include "hycim_configs.h"
 #include "hycim_test.h"
 #include "layernorm_checks.h"
+#include "reg_checks.h"
 
 namespace hycim::tb {
 namespace {
@@ -108,21 +109,7 @@ TEST_F(SflnUnit, RegisterMapFromTheDescription) {
   for (uint32_t off = kCycles + 4; off < kRowMax; off += 4) {
     EXPECT_TRUE(b.apb.read(off, &v)) << "reserved word " << off;
   }
-  uint32_t n_rw = 0;
-  for (const auto& r : kRegisters) {
-    SCOPED_TRACE(std::string(r.name));
-    if (r.access == Access::kRo || r.access == Access::kConst) {
-      const uint32_t before = b.apb.read_ok(r.offset);
-      EXPECT_TRUE(b.apb.write(r.offset, ~before)) << "write to a read-only register";
-      EXPECT_EQ(b.apb.read_ok(r.offset), before);
-    } else if (r.access == Access::kRw) {
-      const uint32_t val = 0x5A000000u + r.offset;
-      b.apb.write_ok(r.offset, val);
-      EXPECT_EQ(b.apb.read_ok(r.offset), val);
-      ++n_rw;
-    }
-  }
-  EXPECT_EQ(n_rw, 5u) << "LEN, ROWS, MODE, DS_SHIFT, EPS";
+  EXPECT_EQ(check_register_access(b.apb, kRegisters), 5u) << "LEN, ROWS, MODE, DS_SHIFT, EPS";
   EXPECT_EQ(b.apb.read_ok(kStatus), 0u) << "no start happened";
 }
 
