@@ -9,6 +9,7 @@ describes the data and the format.
 
     scripts/minilm_export.py [-o build/minilm] [--calib N] [--eval N] [--short N]
     scripts/minilm_export.py --make-fixture [-o tests/attention/data/minilm]
+    scripts/minilm_export.py --check-fixture   (exit 1 when the checked-in fixture is stale)
 
 Full export (-o DIR): per sequence `<split><i>_{hidden,q,k,v,ctx}_{f32,i8}.npy` plus `out_f32`,
 sentence embeddings per split, manifest.json. --make-fixture writes the small checked-in subset
@@ -417,6 +418,8 @@ def export_fixture(model, split, seqs, res, out_dir):
 
     man["fixture"]["scales"] = {k: pick_scale(k).tolist() for k in KINDS + ("ctx",)}
     files = {}
+    save(os.path.join(out_dir, "scales_f64.npy"), np.stack([pick_scale(k) for k in KINDS]))
+    files["scales_f64.npy"] = "(3 kinds q k v, 2 layers, 3 heads) float64 INT8 scales of the fixture heads"
     man["sequences"] = []
     for i in range(FIXTURE_EVAL):
         s, r = seqs["eval"][i], res["eval"][i]
@@ -448,6 +451,39 @@ def export_fixture(model, split, seqs, res, out_dir):
     return man
 
 
+def compare_fixture(new_dir, old_dir):
+    """Differences between a freshly written fixture and the checked-in one: .npy files of equal
+    name, shape and dtype, INT8 within 1 LSB, floats within 1e-5 relative + 1e-6 absolute (BLAS
+    libraries sum in different orders); manifests with equal sequences, heads and token ids."""
+    bad = []
+    names = sorted(f for f in os.listdir(new_dir) if f.endswith(".npy"))
+    old = sorted(f for f in os.listdir(old_dir) if f.endswith(".npy"))
+    if names != old:
+        bad.append(f"files differ: {sorted(set(names) ^ set(old))}")
+    for f in set(names) & set(old):
+        a, b = np.load(os.path.join(new_dir, f)), np.load(os.path.join(old_dir, f))
+        if a.shape != b.shape or a.dtype != b.dtype:
+            bad.append(f"{f}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}")
+        elif a.dtype == np.int8:
+            d = int(np.abs(a.astype(int) - b.astype(int)).max())
+            if d > 1:
+                bad.append(f"{f}: INT8 differs by {d}")
+        elif not np.allclose(a, b, rtol=1e-5, atol=1e-6):
+            bad.append(f"{f}: max |diff| {float(np.abs(a - b).max()):.3e}")
+    with open(os.path.join(new_dir, "manifest.json")) as f:
+        mn = json.load(f)
+    with open(os.path.join(old_dir, "manifest.json")) as f:
+        mo = json.load(f)
+    for key in ("model", "text"):
+        if mn[key] != mo[key]:
+            bad.append(f"manifest {key} differs")
+    if [s["ids"] for s in mn["sequences"]] != [s["ids"] for s in mo["sequences"]]:
+        bad.append("manifest token ids differ")
+    if mn["fixture"]["heads"] != mo["fixture"]["heads"]:
+        bad.append(f"fixture heads {mn['fixture']['heads']} vs {mo['fixture']['heads']}")
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-o", "--out", help="output directory (default build/minilm, or the fixture dir)")
@@ -455,17 +491,30 @@ def main():
     ap.add_argument("--eval", type=int, default=16, help="evaluation sequences of 128 tokens (16)")
     ap.add_argument("--short", type=int, default=8, help="short single-sentence evaluation sequences (8)")
     ap.add_argument("--make-fixture", action="store_true", help="write the checked-in test fixture")
+    ap.add_argument("--check-fixture", action="store_true",
+                    help="write the fixture to a temporary directory and compare it with the checked-in one")
     a = ap.parse_args()
     if min(a.calib, a.eval, a.short) < 0:
         fail("counts must be >= 0", 2)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     model = Model()
-    if a.make_fixture:
+    fixture_dir = os.path.join(root, "tests", "attention", "data", "minilm")
+    if a.make_fixture or a.check_fixture:
         a.eval, a.short = FIXTURE_EVAL, 0  # scales and head choice: the default calibration set
     split, seqs = build_sequences(model, a.calib, a.eval, a.short)
     res = run_all(model, seqs)
+    if a.check_fixture:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            export_fixture(model, split, seqs, res, tmp)
+            bad = compare_fixture(tmp, a.out or fixture_dir)
+        for b in bad:
+            print(f"minilm_export: fixture: {b}", file=sys.stderr)
+        print(f"minilm_export: fixture {'matches' if not bad else 'DIFFERS from'} what this script writes")
+        sys.exit(1 if bad else 0)
     if a.make_fixture:
-        out = a.out or os.path.join(root, "tests", "attention", "data", "minilm")
+        out = a.out or fixture_dir
         export_fixture(model, split, seqs, res, out)
     else:
         out = a.out or os.path.join(root, "build", "minilm")
