@@ -142,6 +142,7 @@ def hf_models(zip_path, workdir):
             f.write(w + "\n")
     torch.set_num_threads(1)
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
     m32 = transformers.BertModel.from_pretrained(workdir, local_files_only=True, add_pooling_layer=False)
     m32.eval()
     m64 = transformers.BertModel.from_pretrained(workdir, local_files_only=True, add_pooling_layer=False,
