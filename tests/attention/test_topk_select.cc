@@ -127,6 +127,63 @@ TEST_F(TopkSelectDirected, RandomInitialStateIsHarmless) {
   EXPECT_EQ(b.last_cycles.size(), 18u);
 }
 
+// The assertions can fail: each broken input (or configuration) below trips one, seen in a log of
+// its own (so this test does not fail by it) while the same stimulus without the break is clean.
+TEST_F(TopkSelectDirected, AssertionsCatchBrokenInputs) {
+  enum Break {
+    kNone,
+    kLastEarly,
+    kScoreWide,
+    kBaseWrong,
+    kLaneBeyondS,
+    kCfgChanged,
+    kTooFewK,
+    kValidDropped
+  };
+  auto run = [&](Break br) {
+    ErrorLog local;
+    auto ho = harness_options();
+    ho.trace.enabled = false;
+    Harness<Vtopk_select_ci> h(ho, local);
+    auto& d = h.dut();
+    const uint32_t s = br == kLaneBeyondS ? kL - 1 : kS;
+    d.cfg_num_keys_i = s;
+    d.cfg_k_i = br == kTooFewK ? 1 : (br == kLaneBeyondS ? 2 : 4);
+    d.cfg_force_first_i = true;
+    d.cfg_force_diag_i = br == kTooFewK;
+    d.out_ready_i = br != kValidDropped;
+    h.reset();
+    const uint32_t nb = ceil_div(s, kL);
+    uint32_t beat = 0;
+    int stalled = 0;
+    for (int c = 0; c < 400; ++c) {
+      d.in_valid_i = 1;
+      d.in_base_i = beat * kL + (br == kBaseWrong && c == 3 ? 1 : 0);
+      d.in_row_i = 5;
+      d.in_last_i = beat + 1 == nb || (br == kLastEarly && c == 2);
+      d.in_valid_lanes_i = (1u << std::min(s - beat * kL, kL)) - 1;
+      if (br == kLaneBeyondS) d.in_valid_lanes_i = (1u << kL) - 1;
+      d.in_score_i = 0;
+      if (br == kScoreWide && c == 4) put16(d.in_score_i, 1, 2048);
+      if (br == kCfgChanged && c == 5) d.cfg_k_i = 5;
+      // Offered in a stalled cycle, then withdrawn in the next one.
+      stalled = d.in_ready_o ? 0 : stalled + 1;
+      if (br == kValidDropped && stalled == 2) d.in_valid_i = 0;
+      h.eval();
+      const bool hs = d.in_valid_i && d.in_ready_o;
+      h.step();
+      if (hs) beat = beat + 1 == nb ? 0 : beat + 1;
+      if (!local.ok()) break;  // one report is enough
+    }
+    return local.count();
+  };
+  EXPECT_EQ(run(kNone), 0u);
+  for (Break br :
+       {kLastEarly, kScoreWide, kBaseWrong, kLaneBeyondS, kCfgChanged, kTooFewK, kValidDropped}) {
+    EXPECT_GT(run(br), 0u) << "break " << static_cast<int>(br);
+  }
+}
+
 // No back-pressure, input always valid: every row's last output beat lands where the golden
 // pipeline model puts it, and the steady-state row interval is the closed form exactly.
 TEST_F(TopkSelectDirected, ThroughputIsTheDocumentedModel) {
