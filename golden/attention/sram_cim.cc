@@ -10,8 +10,7 @@
 namespace hycim::golden {
 
 std::vector<int32_t> sram_qk_scores(std::span<const int8_t> q, const Tensor<int8_t>& k,
-                                    std::span<const uint32_t> idx,
-                                    std::span<const uint8_t> valid) {
+                                    std::span<const uint32_t> idx, std::span<const uint8_t> valid) {
   HYCIM_CHECK(k.rank() == 2 && k.dim(1) == q.size(), "K is not rows x {}", q.size());
   HYCIM_CHECK(idx.size() == valid.size(), "{} indices, {} valid flags", idx.size(), valid.size());
   const size_t dim = q.size();
@@ -52,8 +51,7 @@ SramAvRow sram_av_row(const Tensor<int8_t>& v, std::span<const uint32_t> idx,
   return r;
 }
 
-std::vector<SramBeat> sram_row_beats(std::span<const uint32_t> kept, uint32_t k,
-                                     uint32_t banks) {
+std::vector<SramBeat> sram_row_beats(std::span<const uint32_t> kept, uint32_t k, uint32_t banks) {
   HYCIM_CHECK(banks > 0, "no banks");
   HYCIM_CHECK(kept.size() <= k, "{} kept indices for k = {}", kept.size(), k);
   const uint32_t nbeats = std::max<uint32_t>(1, (k + banks - 1) / banks);
@@ -180,14 +178,12 @@ SramTiming sram_cim_cycles(const SramTimingConfig& c, std::span<const SramBeat> 
           ++count;
           started = true;
         }
-        std::vector<Req> pushes;
-        std::vector<uint32_t> pushed(c.banks, 0);
         bool blocked = false;
         for (uint32_t l = 0; l < c.banks && !blocked; ++l) {
           if (!bt.valid[l] || disp[l]) continue;
           const uint32_t b = bt.idx[l] % c.banks;
-          if (queue[b].size() + pushed[b] < c.queue_depth) {
-            ++pushed[b];
+          // The queue already holds this cycle's earlier pushes and has lost this cycle's pop.
+          if (queue[b].size() < c.queue_depth) {
             queue[b].push_back(Req{cur_slot, l});
             disp[l] = 1;
           } else {

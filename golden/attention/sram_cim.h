@@ -41,8 +41,7 @@ namespace hycim::golden {
 // QK scores of one beat: idx and valid have one entry per lane; k is SeqLenMax x Dim (or at
 // least every valid index x Dim), q has Dim entries.
 std::vector<int32_t> sram_qk_scores(std::span<const int8_t> q, const Tensor<int8_t>& k,
-                                    std::span<const uint32_t> idx,
-                                    std::span<const uint8_t> valid);
+                                    std::span<const uint32_t> idx, std::span<const uint8_t> valid);
 
 struct SramAvRow {
   std::vector<int32_t> acc;  // Dim exact accumulators
@@ -58,16 +57,15 @@ SramAvRow sram_av_row(const Tensor<int8_t>& v, std::span<const uint32_t> idx,
 // ---- Beats as topk_select emits them ---------------------------------------------------------
 
 struct SramBeat {
-  std::vector<uint32_t> idx;    // Banks lanes
-  std::vector<uint8_t> valid;   // Banks lanes
-  std::vector<uint16_t> p;      // Banks lanes (AV only; empty for QK)
-  bool last = false;            // last beat of its row
+  std::vector<uint32_t> idx;   // Banks lanes
+  std::vector<uint8_t> valid;  // Banks lanes
+  std::vector<uint16_t> p;     // Banks lanes (AV only; empty for QK)
+  bool last = false;           // last beat of its row
 };
 
 // The beats of one row: ceil(k / banks) beats (at least one), kept indices packed from lane 0,
 // padding lanes (valid 0, index 0) at the end. kept.size() <= k.
-std::vector<SramBeat> sram_row_beats(std::span<const uint32_t> kept, uint32_t k,
-                                     uint32_t banks);
+std::vector<SramBeat> sram_row_beats(std::span<const uint32_t> kept, uint32_t k, uint32_t banks);
 
 // ---- Timing --------------------------------------------------------------------------------
 
@@ -87,9 +85,9 @@ struct SramTiming {
   std::vector<uint64_t> accept;  // per input beat: the cycle it was taken
   std::vector<uint64_t> out;     // per output beat (QK: per input beat, AV: per row): its cycle
   uint64_t rows_read = 0;
-  uint64_t macs = 0;            // rows_read * dim
-  uint64_t stall_cycles = 0;    // dispatch stopped by a full bank queue
-  uint64_t rob_full_cycles = 0; // a new beat waited for a reorder slot (not a stall cycle)
+  uint64_t macs = 0;             // rows_read * dim
+  uint64_t stall_cycles = 0;     // dispatch stopped by a full bank queue
+  uint64_t rob_full_cycles = 0;  // a new beat waited for a reorder slot (not a stall cycle)
   uint64_t busy_cycles = 0;
   uint64_t end_cycle = 0;  // first cycle with nothing left to do
   double utilization(uint32_t banks, uint32_t dim) const;

@@ -366,8 +366,11 @@ module sram_cim_engine #(
 `endif
   `HYCIM_ASSERT_STREAM_IN(InStream, in_valid_i, in_ready_o,
                           {in_idx_i, in_valid_lanes_i, in_last_i, in_beat_i})
+  // out_res_o is left out of the payload check: an AV beat carries Banks rows (thousands of
+  // bits), more than Verilator 5.006 samples correctly for $stable; sram_cim checks the scores
+  // and the output rows on its own ports.
   `HYCIM_ASSERT_STREAM(OutStream, out_valid_o, out_ready_i,
-                       {out_res_o, out_valid_lanes_o, out_last_o, out_beat_o})
+                       {out_valid_lanes_o, out_last_o, out_beat_o})
   `HYCIM_ASSERT(InIdxInRange, !(in_valid_i && idx_bad))
   `HYCIM_ASSERT(WrIdxInRange, !wr_en_i || (32'(wr_idx_i) < SeqLenMax))
   `HYCIM_ASSERT(QueueCountInRange, !qcnt_bad)
