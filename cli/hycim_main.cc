@@ -5,6 +5,7 @@
 //   hycim bench SCENARIO [options]  simulated cycles per second, printed and written as JSON
 //   hycim throughput BLOCK          elements per cycle per mode (hycim throughput --help)
 //   hycim pq-study                  PQ code agreement vs analog non-idealities
+//   hycim attention                 one real attention head through attn_top, sparse vs dense
 // Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "attention.h"
 #include "cli_numbers.h"
 #include "golden/core/check.h"
 #include "hycim_configs.h"
@@ -257,6 +259,47 @@ int main(int argc, char** argv) {
       "Also measure a whole chip: an analog parameter file (TOML) with every effect at "
       "once (repeatable; its seeds are replaced by 1..chips)");
 
+  auto* att = app.add_subcommand(
+      "attention",
+      "One attention head of real data (the MiniLM fixture or .npy Q/K/V) through attn_top, "
+      "sparse and dense: density, cycles per stage, speedup, MAC utilization, error vs dense "
+      "float");
+  hycim::cli::AttentionOptions ao;
+  att->add_option("-c,--config", ao.config, "Configuration attn_top is built in")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ci", "bert", "minilm"}));
+  att->add_option("--fixture", ao.fixture,
+                  "The MiniLM fixture directory (tests/attention/data/minilm)");
+  att->add_option("--sequence", ao.sequence, "Fixture sequence (eval0, eval1)")
+      ->capture_default_str();
+  att->add_option("--layer", ao.layer, "Fixture layer slot")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  att->add_option("--head", ao.head, "Fixture head slot")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  att->add_option("--q", ao.q_file, "Q as .npy (tokens x dim, float32, or int8 with --scales)");
+  att->add_option("--k", ao.k_file, "K as .npy");
+  att->add_option("--v", ao.v_file, "V as .npy");
+  att->add_option("--scales", ao.scales, "sq,sk,sv: the scales of int8 --q/--k/--v files");
+  att->add_option("--seq-len", ao.seq_len, "Use the first N tokens (default: all)")
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  att->add_option("--density", ao.density, "Kept share of the keys, k = ceil(density * S)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 1.0));
+  att->add_flag("--causal", ao.causal, "Causal mask (GPT-2 style)");
+  att->add_flag("--match", ao.match, "Relevance by code matches instead of the tables");
+  att->add_flag("--force-first", ao.force_first, "Always keep key 0");
+  att->add_flag("--force-diag", ao.force_diag, "Always keep key i in row i");
+  att->add_flag("!--no-dense", ao.dense, "Skip the dense baseline run");
+  att->add_option("--chip", ao.chip, "Analog chip parameter file (TOML); default: ideal");
+  att->add_option("--seed", ao.seed, "Chip and codebook seed")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT64_MAX));
+  att->add_option("--json", ao.json, "JSON report")->capture_default_str();
+  att->add_option("--trace", ao.trace, "Waveform of the sparse run (.fst or .vcd)");
+  att->add_flag("-q,--quiet", ao.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -277,6 +320,7 @@ int main(int argc, char** argv) {
     }
 
     if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
+    if (app.got_subcommand("attention")) return hycim::cli::attention(ao);
 
     if (app.got_subcommand("run")) {
       for (const auto& [s, group] : own_options) {

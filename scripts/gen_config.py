@@ -10,6 +10,9 @@
                                    (a block with a `regs` description needs --gen DIR: its
                                    generated register block is written to DIR/regs/ first)
   gen_config.py gparams BLOCK CFG  print the block's -G arguments for one configuration
+  gen_config.py lintmode BLOCK CFG print how lint.sh takes the block through Yosys: "synth"
+                                   (coarse synthesis, ci) or "elaborate" (other configurations,
+                                   and blocks with lint_yosys = "elaborate")
   gen_config.py show [CFG]         print the configurations as a table
 
 Files are only rewritten when their content changes, so an unchanged configuration never
@@ -73,29 +76,44 @@ def load(path: Path = CONFIG_FILE) -> dict:
         blk.setdefault("top", False)
         blk.setdefault("configs", ["ci"])
         blk.setdefault("params", {})
+        blk.setdefault("lint_yosys", "synth")
+        blk.setdefault("verilator_args", [])
+        if not isinstance(blk["verilator_args"], list) or not all(
+                isinstance(a, str) for a in blk["verilator_args"]):
+            raise ConfigError(f"{path}: [blocks.{bname}] verilator_args must be a list of strings")
+        if blk["lint_yosys"] not in ("synth", "elaborate"):
+            raise ConfigError(f"{path}: [blocks.{bname}] lint_yosys must be \"synth\" or \"elaborate\"")
         if not blk.get("sources"):
             raise ConfigError(f"{path}: [blocks.{bname}] has no sources")
         for src in blk["sources"]:
             if not (RTL / src).is_file():
                 raise ConfigError(f"{path}: [blocks.{bname}] source rtl/{src} does not exist")
         if "regs" in blk:
-            desc = RTL / blk["regs"] if isinstance(blk["regs"], str) else None
-            if desc is None or not desc.is_file():
-                raise ConfigError(f"{path}: [blocks.{bname}] regs = {blk['regs']!r}: no such file under rtl/")
+            # One description, or a list: a top that contains other tops (attn_top holds
+            # pq_encoder and softmax instances) lists its own and theirs.
+            if isinstance(blk["regs"], str):
+                blk["regs"] = [blk["regs"]]
+            if not isinstance(blk["regs"], list) or not blk["regs"]:
+                raise ConfigError(f"{path}: [blocks.{bname}] regs must be a file name or a list of them")
             missing = [s for s in REGS_COMMON if s not in blk["sources"]]
             if missing:
                 raise ConfigError(f"{path}: [blocks.{bname}] has a register description; its sources must "
                                   f"list {', '.join(missing)}")
-            try:
-                regs = gen_regs.load(desc)
-            except gen_regs.RegsError as e:
-                raise ConfigError(str(e)) from e
-            # The described module is the top or, for a wrapper top, one of its sources
-            # (softmax_unit and layernorm_unit wrap sfln_unit).
-            if regs.name not in [Path(s).stem for s in blk["sources"]]:
-                raise ConfigError(f"{path}: [blocks.{bname}] regs: {blk['regs']} describes '{regs.name}', "
-                                  f"neither the block's top '{blk['top_module']}' nor one of its sources")
-            blk["regs_block"] = regs
+            blk["regs_block"] = []
+            for rd in blk["regs"]:
+                desc = RTL / rd if isinstance(rd, str) else None
+                if desc is None or not desc.is_file():
+                    raise ConfigError(f"{path}: [blocks.{bname}] regs = {rd!r}: no such file under rtl/")
+                try:
+                    regs = gen_regs.load(desc)
+                except gen_regs.RegsError as e:
+                    raise ConfigError(str(e)) from e
+                # The described module is the top or one of its sources (softmax_unit and
+                # layernorm_unit wrap sfln_unit; attn_top instantiates pq_encoder).
+                if regs.name not in [Path(s).stem for s in blk["sources"]]:
+                    raise ConfigError(f"{path}: [blocks.{bname}] regs: {rd} describes '{regs.name}', "
+                                      f"neither the block's top '{blk['top_module']}' nor one of its sources")
+                blk["regs_block"].append(regs)
         for c in blk["configs"]:
             if c not in configs:
                 raise ConfigError(f"{path}: [blocks.{bname}] names unknown configuration '{c}'")
@@ -128,9 +146,12 @@ def block_sources(blk: dict, gen_dir: Path | None) -> list[Path]:
     if gen_dir is None:
         raise ConfigError(f"block '{blk['top_module']}' has a generated register block: give a "
                           f"directory for it (--gen DIR)")
-    sv_path, _ = gen_regs.generate(RTL / blk["regs"], gen_dir / "regs")
-    at = [s.stem for s in srcs].index(blk["regs_block"].name)
-    return srcs[:at] + [sv_path] + srcs[at:]
+    for rd, regs in zip(blk["regs"], blk["regs_block"]):
+        sv_path, _ = gen_regs.generate(RTL / rd, gen_dir / "regs")
+        pkg_path = sv_path.parent / gen_regs.pkg_name(regs)
+        at = [s.stem for s in srcs].index(regs.name)
+        srcs = srcs[:at] + [pkg_path, sv_path] + srcs[at:]
+    return srcs
 
 
 def resolve(blk: dict, cfg: dict) -> dict[str, int]:
@@ -187,7 +208,7 @@ def cmake_manifest(data: dict, outdir: Path) -> str:
     out = ["# Generated by scripts/gen_config.py from rtl/config/hycim.toml. Do not edit."]
     out.append(f"set(HYCIM_CONFIGS {' '.join(data['configs'])})")
     out.append(f"set(HYCIM_BLOCKS {' '.join(data['blocks'])})")
-    descs = ";".join(str(RTL / b["regs"]) for b in data["blocks"].values() if "regs" in b)
+    descs = ";".join(sorted({str(RTL / r) for b in data["blocks"].values() for r in b.get("regs", [])}))
     out.append(f'set(HYCIM_REGS_DESCRIPTIONS "{descs}")')
     for bname, blk in data["blocks"].items():
         srcs = ";".join(str(s) for s in block_sources(blk, outdir))
@@ -195,6 +216,7 @@ def cmake_manifest(data: dict, outdir: Path) -> str:
         out.append(f'set(HYCIM_BLOCK_{bname}_SOURCES "{srcs}")')
         out.append(f"set(HYCIM_BLOCK_{bname}_CONFIGS {' '.join(blk['configs'])})")
         out.append(f"set(HYCIM_BLOCK_{bname}_IS_TOP {1 if blk['top'] else 0})")
+        out.append(f"set(HYCIM_BLOCK_{bname}_VERILATOR_ARGS {' '.join(blk['verilator_args'])})")
         for c, v in blk["views"].items():
             out.append(f'set(HYCIM_BLOCK_{bname}_VIEW_{c} "{ROOT / v}")')
         if blk.get("view_check"):
@@ -228,6 +250,9 @@ def main(argv: list[str]) -> int:
     gp = sub.add_parser("gparams")
     gp.add_argument("block")
     gp.add_argument("config")
+    lm = sub.add_parser("lintmode")
+    lm.add_argument("block")
+    lm.add_argument("cfg")
     sh = sub.add_parser("show")
     sh.add_argument("config", nargs="?")
     args = ap.parse_args(argv)
@@ -242,6 +267,11 @@ def main(argv: list[str]) -> int:
                     continue
                 for c in blk["configs"]:
                     print(bname, blk["top_module"], c)
+        elif args.cmd == "lintmode":
+            if args.block not in data["blocks"]:
+                raise ConfigError(f"unknown block '{args.block}'; known: {', '.join(data['blocks'])}")
+            blk = data["blocks"][args.block]
+            print("synth" if args.cfg == "ci" and blk["lint_yosys"] == "synth" else "elaborate")
         elif args.cmd in ("sources", "gparams"):
             if args.block not in data["blocks"]:
                 raise ConfigError(f"unknown block '{args.block}'; known: {', '.join(data['blocks'])}")

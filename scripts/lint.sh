@@ -73,8 +73,13 @@ lint_yosys() {
     # fine-grained mapping and abc: the LayerNorm multipliers take minutes there; scripts/synth.sh
     # does the full mapping); the others (whose row buffers can hold hundreds of kilobits of
     # flops) are elaborated: parameters applied, processes and hierarchy resolved.
-    local how="synth -flatten -top $top -run :fine"
-    [[ "$cfg" == ci ]] || how="hierarchy -check -top $top; proc; flatten; opt_clean"
+    # Blocks whose coarse synthesis alone takes minutes (memories held as flops: sram_cim, and
+    # attn_top, which holds every attention unit) say lint_yosys = "elaborate" in hycim.toml;
+    # scripts/synth.sh synthesizes them.
+    local mode how
+    mode=$(python3 $gen lintmode "$block" "$cfg")
+    how="synth -flatten -top $top -run :fine"
+    [[ "$mode" == synth ]] || how="hierarchy -check -top $top; proc; flatten; opt_clean"
     {
       echo "read_verilog -sv -Irtl/core -I$tmp/lut ${srcs[*]}"
       cat "$tmp/gen/$cfg/$block.chparam.ys"
@@ -82,7 +87,7 @@ lint_yosys() {
       echo "check -assert"
     } >"$tmp/lint.ys"
     yosys -q -s "$tmp/lint.ys" >"$tmp/log" 2>&1
-    report "$top ($cfg, $([[ "$cfg" == ci ]] && echo coarse synth || echo elaborate))" $? "$tmp/log"
+    report "$top ($cfg, $([[ "$mode" == synth ]] && echo coarse synth || echo elaborate))" $? "$tmp/log"
   done < <(python3 $gen blocks)
 }
 

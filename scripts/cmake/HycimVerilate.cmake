@@ -77,7 +77,8 @@ function(hycim_verilate)
       --timescale 1ns/1ns
       --trace-max-width 256 --trace-max-array 64
       --coverage-max-width 256
-      --x-assign unique --x-initial unique)
+      --x-assign unique --x-initial unique
+      ${HYCIM_BLOCK_${HV_BLOCK}_VERILATOR_ARGS})
   # verilate() adds Verilator's runtime (verilated.cpp, the FST writer, threads, coverage) to
   # every target it is called on: about 5 s of compile each, for identical objects. Take those
   # sources out again and link the one runtime library that the first block built instead.

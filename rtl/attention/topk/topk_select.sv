@@ -567,7 +567,7 @@ module topk_select #(
                   (32'(s1_beat_q) * Lanes + l < 32'(cfg_num_keys_i)))
   end
   // Internal invariants.
-  `HYCIM_ASSERT(BeatInRow, s1_beat_q < nb)
+  `HYCIM_ASSERT(BeatInRow, (busy || in_valid_i) |-> s1_beat_q < nb)
   `HYCIM_ASSERT(StageCyclesInRange, (!s2_busy_q || s2_cyc_q <= nb) && (!s3_busy_q || s3_cyc_q <= nb))
   `HYCIM_ASSERT(ForcedWithinK, s1_fin |-> CntW'(s1_forced_d) <= cfg_k_i)
   `HYCIM_ASSERT(HighBinFound, (s2_busy_q && s2_cyc_q == '0 && s2_need_q != '0 &&

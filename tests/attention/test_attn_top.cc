@@ -1,0 +1,182 @@
+// attn_top in the ci configuration: whole heads, every tensor compared with the golden model
+// (codes, relevance, kept indices, scores, probabilities, output rows), K and Q encoded through
+// the crossbar models racing the WTA RTL; bidirectional (BERT) and causal (GPT-2 style) heads,
+// both relevance modes, forced keeps, dense mode, a narrower head, back-pressure, heads back to
+// back, a non-ideal chip, and every ERR class (each sets its bit, raises DONE, never hangs).
+#include <fmt/format.h>
+
+#include "Vattn_top_ci.h"
+#include "attn_scenario.h"
+#include "hycim_configs.h"
+#include "hycim_test.h"
+
+namespace hycim::tb {
+namespace {
+
+using namespace attn;
+using Dut = Vattn_top_ci;
+const Shape kShape = shape_of<cfg::Ci>();
+
+struct Param {
+  const char* name;
+  HeadSpec spec;
+  StallProfile stall;
+};
+void PrintTo(const Param& p, std::ostream* os) { *os << p.name; }
+
+class AttnTop : public HycimTestP<Param> {
+ protected:
+  golden::Rng stall_rng_{golden::splitmix64(seed() ^ 0x5354ull)};
+};
+
+TEST_P(AttnTop, HeadMatchesGolden) {
+  const auto& p = GetParam();
+  stall_rng_ = golden::Rng(golden::splitmix64(seed() ^ 0x5354ull));
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, p.stall, kShape);
+  const Head hd = random_head(rng(), kShape, p.spec, seed());
+  if (!hd.cfg.dense) b.set_chips(hd.map_q, hd.map_k, {});
+  const HeadStats st = run_head(b, kShape, hd, log());
+  EXPECT_TRUE(b.finish_all());
+  uint64_t compared = 0;
+  for (const auto& t : b.tallies()) {
+    EXPECT_EQ(t.compared, t.expected) << t.name;
+    EXPECT_EQ(t.mismatches, 0u) << t.name;
+    compared += t.compared;
+    fmt::print("  {:<20} {:>6} compared, {} mismatches\n", t.name, t.compared, t.mismatches);
+  }
+  EXPECT_GT(compared, 0u);
+  fmt::print("S {} k {} {}{}: {} cycles (K encode {}, rows {}), QK rows read {}, stalls {}\n",
+             hd.cfg.seq_len, hd.cfg.topk, hd.cfg.dense ? "dense" : "sparse",
+             hd.cfg.causal ? " causal" : "", st.cycles, st.kenc, st.rows_cycles, st.qk_rows,
+             st.qk_stalls);
+}
+
+std::string param_name(const ::testing::TestParamInfo<Param>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Heads, AttnTop,
+    ::testing::Values(
+        Param{"sparse_bidir", {.density = 0.25}, StallProfile::none()},
+        Param{"sparse_bidir_random", {.seq_len = 40, .density = 1.0 / 3}, StallProfile::random()},
+        Param{"sparse_causal_forced",
+              {.density = 0.25, .causal = true, .force_first = true, .force_diag = true},
+              StallProfile::none()},
+        Param{"sparse_causal_heavy",
+              {.seq_len = 24, .density = 0.125, .causal = true},
+              StallProfile::heavy()},
+        Param{
+            "match_mode", {.seq_len = 48, .density = 0.25, .match = true}, StallProfile::random()},
+        Param{"narrow_head",
+              {.seq_len = 32, .density = 0.25, .head_dim = 32},
+              StallProfile::random()},
+        Param{"dense_bidir", {.dense = true}, StallProfile::none()},
+        Param{"dense_causal_random",
+              {.seq_len = 37, .dense = true, .causal = true},
+              StallProfile::random()},
+        Param{"k_equals_s", {.seq_len = 16, .density = 1.0}, StallProfile::random()},
+        Param{"one_token", {.seq_len = 1, .density = 1.0}, StallProfile::none()}),
+    param_name);
+
+class AttnTopDirected : public HycimTest {
+ protected:
+  golden::Rng stall_rng_{1};
+};
+
+// Heads back to back on one bench: the second head sees nothing of the first.
+TEST_F(AttnTopDirected, HeadsBackToBack) {
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, StallProfile::random(), kShape);
+  const HeadSpec specs[] = {{.seq_len = 20, .density = 0.25},
+                            {.seq_len = 33, .dense = true, .causal = true},
+                            {.seq_len = 17, .density = 0.5, .causal = true, .force_diag = true}};
+  for (const auto& hs : specs) {
+    const Head hd = random_head(rng(), kShape, hs, seed());
+    if (!hd.cfg.dense) b.set_chips(hd.map_q, hd.map_k, {});
+    run_head(b, kShape, hd, log());
+  }
+  EXPECT_TRUE(b.finish_all());
+  EXPECT_GT(b.sb_out.compared(), 0u);
+}
+
+// A non-ideal chip: the codes follow the crossbar model (compared with golden::wta of its own
+// ticks), and everything after the codes follows the golden head on those codes.
+TEST_F(AttnTopDirected, NonIdealChip) {
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, StallProfile::random(), kShape);
+  const Head hd = random_head(rng(), kShape, {.seq_len = 32, .density = 0.25}, seed());
+  sim::AnalogParams ap;
+  ap.prog_sigma = 0.02;
+  ap.read_sigma = 0.01;
+  ap.chip_seed = seed();
+  ap.run_seed = seed() + 1;
+  b.set_chips(hd.map_q, hd.map_k, ap);
+  run_head(b, kShape, hd, log());
+  EXPECT_TRUE(b.finish_all());
+  EXPECT_GT(b.sb_code.compared(), 0u);
+}
+
+// Every illegal configuration sets its ERR bit, raises DONE and takes no input.
+TEST_F(AttnTopDirected, IllegalConfigurationsSetErr) {
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, StallProfile::none(), kShape);
+  const Head base = random_head(rng(), kShape, {.seq_len = 16, .density = 0.25}, seed());
+  b.load_tables(base.tables);
+  struct Case {
+    const char* what;
+    std::function<void(golden::AttnConfig&)> edit;
+    uint32_t err;
+  };
+  const Case cases[] = {
+      {"S = 0", [](auto& c) { c.seq_len = 0; }, R::kErrLenZero | R::kErrKTooBig},
+      {"S > SEQ_MAX", [](auto& c) { c.seq_len = kShape.seq_max + 1; }, R::kErrLenTooBig},
+      {"k = 0", [](auto& c) { c.topk = 0; }, R::kErrKZero},
+      {"k > S", [](auto& c) { c.topk = c.seq_len + 1; }, R::kErrKTooBig},
+      {"k below the forced keeps",
+       [](auto& c) {
+         c.topk = 1;
+         c.force_first = c.force_diag = true;
+       },
+       R::kErrKForced},
+      {"HEAD_DIM not a multiple", [](auto& c) { c.head_dim = 12; }, R::kErrDimBad},
+      {"HEAD_DIM > D", [](auto& c) { c.head_dim = kShape.dim + 8; }, R::kErrDimBad},
+      {"ENC_SHIFT > 7", [](auto& c) { c.enc_shift = 8; }, R::kErrEncShiftTooBig},
+      {"ENC_TMAX = 0", [](auto& c) { c.enc_tmax = 0; }, R::kErrEncTmaxBad},
+      {"ENC_TMAX > 2^TW-1", [](auto& c) { c.enc_tmax = 1u << kShape.tick_width; },
+       R::kErrEncTmaxBad},
+      {"SM_SHIFT > 47", [](auto& c) { c.sm_shift = 48; }, R::kErrShiftTooBig},
+      {"AV_SHIFT > 47", [](auto& c) { c.av_shift = 48; }, R::kErrShiftTooBig},
+  };
+  for (const auto& cs : cases) {
+    golden::AttnConfig c = base.cfg;
+    cs.edit(c);
+    EXPECT_EQ(golden::attn_config_errors(c, kShape.build(), true), cs.err) << cs.what;
+    b.configure(c);
+    b.apb.write_ok(R::kCtrl, 1);
+    b.h.step(4);
+    EXPECT_EQ(b.apb.read_ok(R::kErr), cs.err) << cs.what;
+    EXPECT_EQ(b.apb.read_ok(R::kStatus), uint32_t{R::kStatusDoneMask}) << cs.what;
+    EXPECT_EQ(b.h.dut().in_ready_o, 0) << cs.what;
+  }
+  // MODE with a reserved bit
+  b.configure(base.cfg);
+  b.apb.write_ok(R::kMode, 1u << 5);
+  b.apb.write_ok(R::kCtrl, 1);
+  b.h.step(4);
+  EXPECT_EQ(b.apb.read_ok(R::kErr), uint32_t{R::kErrBadMode});
+  // Tables: a fresh TBL_ADDR write clears LOADED, so a table-mode start is refused ...
+  b.configure(base.cfg);
+  b.apb.write_ok(R::kTblAddr, 0);
+  EXPECT_EQ(b.apb.read_ok(R::kTblStatus) & R::kTblStatusLoadedMask, 0u);
+  b.apb.write_ok(R::kCtrl, 1);
+  b.h.step(4);
+  EXPECT_EQ(b.apb.read_ok(R::kErr), uint32_t{R::kErrTablesNotLoaded});
+  // ... while match mode and dense mode need none.
+  golden::AttnConfig dc = base.cfg;
+  dc.dense = true;
+  EXPECT_EQ(golden::attn_config_errors(dc, kShape.build(), false), 0u);
+  // A head after all of this still runs and matches.
+  const Head hd = random_head(rng(), kShape, {.seq_len = 12, .density = 0.25}, seed() + 7);
+  b.set_chips(hd.map_q, hd.map_k, {});
+  run_head(b, kShape, hd, log());
+  EXPECT_TRUE(b.finish_all());
+}
+
+}  // namespace
+}  // namespace hycim::tb
