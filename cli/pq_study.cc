@@ -112,7 +112,10 @@ struct Source {
   // From the ideal chip's run:
   std::vector<uint32_t> ideal_codes;
   double ideal_float = 0;  // % of codes equal to the float nearest centroid
+  double ideal_tick = 0;   // % of codes where the tick WTA picks the current argmax
+  double quant_float = 0;  // % of codes where the nearest quantized centroid is the float one
   unsigned shift[2] = {0, 0};
+  std::vector<int64_t> b0[2];  // per active group, Q and K crossbar
 };
 
 // Agreement counts of one chip, summed over a set of sources.
@@ -419,8 +422,14 @@ int pq_study(const PqStudyOptions& so) {
     const auto r = run_one(AnalogParams{}, src);
     src.ideal_codes = r.code_words;
     src.ideal_float = 100.0 * r.agree_float / std::max<uint64_t>(r.codes, 1);
+    src.ideal_tick = 100.0 * r.agree_ideal / std::max<uint64_t>(r.codes, 1);
+    src.quant_float = 100.0 * r.quant_float / std::max<uint64_t>(r.codes, 1);
     src.shift[0] = r.shift[0];
     src.shift[1] = r.shift[1];
+    for (int s = 0; s < 2; ++s) {
+      const size_t n = std::min<size_t>(r.b0[s].size(), static_cast<size_t>(active_groups));
+      src.b0[s].assign(r.b0[s].begin(), r.b0[s].begin() + static_cast<std::ptrdiff_t>(n));
+    }
     ideal_all.agree_float += r.agree_float;
     ideal_all.codes += r.codes;
     ideal_charge_early += r.charge_early;
@@ -429,8 +438,8 @@ int pq_study(const PqStudyOptions& so) {
     if (real) {
       fmt::print(
           "  ideal chip {:<8} shift Q {} K {}: {:.2f} % of codes equal the float nearest "
-          "centroid\n",
-          src.label, src.shift[0], src.shift[1], src.ideal_float);
+          "centroid (nearest quantized centroid {:.2f} %, tick WTA = current argmax {:.2f} %)\n",
+          src.label, src.shift[0], src.shift[1], src.ideal_float, src.quant_float, src.ideal_tick);
     }
   }
   const double ideal_float = ideal_all.pct_float();
@@ -552,11 +561,14 @@ int pq_study(const PqStudyOptions& so) {
     head_md = fmt::format(
         "## Per head\n\n"
         "| head | layer slot, head slot | calibration rows | evaluation Q + K | shift Q, K | "
-        "ideal chip = float NC % |\n|---|---|---|---|---|---|\n");
+        "ideal chip = float NC % | nearest quantized = float NC % | ideal tick WTA = current "
+        "argmax % | B0 per group, Q; K |\n|---|---|---|---|---|---|---|---|---|\n");
     for (const auto& s : srcs) {
-      head_md += fmt::format("| {} | {}, {} | {} | {} + {} | {}, {} | {:.2f} |\n", s.label,
-                             s.layer_slot, s.head_slot, s.train_rows, s.eval_rows[0],
-                             s.eval_rows[1], s.shift[0], s.shift[1], s.ideal_float);
+      head_md += fmt::format(
+          "| {} | {}, {} | {} | {} + {} | {}, {} | {:.2f} | {:.2f} | {:.2f} | {}; {} |\n", s.label,
+          s.layer_slot, s.head_slot, s.train_rows, s.eval_rows[0], s.eval_rows[1], s.shift[0],
+          s.shift[1], s.ideal_float, s.quant_float, s.ideal_tick, fmt::join(s.b0[0], " "),
+          fmt::join(s.b0[1], " "));
     }
     std::string sep;
     for (size_t i = 0; i < srcs.size(); ++i) sep += "---|";
@@ -670,7 +682,11 @@ int pq_study(const PqStudyOptions& so) {
                             {"head", s.head},
                             {"shift_q", s.shift[0]},
                             {"shift_k", s.shift[1]},
-                            {"ideal_agree_float_pct", s.ideal_float}});
+                            {"ideal_agree_float_pct", s.ideal_float},
+                            {"ideal_quantized_agree_float_pct", s.quant_float},
+                            {"ideal_tick_agree_current_argmax_pct", s.ideal_tick},
+                            {"b0_q", s.b0[0]},
+                            {"b0_k", s.b0[1]}});
     }
     nlohmann::json ht = nlohmann::json::array();
     for (size_t i = 0; i < srcs.size(); ++i) {

@@ -162,7 +162,7 @@ def heads_panel(ax, reps):
                        label=f"{tag} tokens")
     ax.set_xticks(range(len(labels)), labels, fontsize=7, rotation=45 if len(labels) > 8 else 0)
     ax.set_ylim(0, 101)
-    ax.set_title("ideal chip: codes = float nearest centroid")
+    ax.set_title("ideal chip = float NC, per head")
     ax.set_ylabel("agreement %")
     ax.legend(fontsize=7, loc="lower right")
 
@@ -219,7 +219,8 @@ def main():
         for ax in axes[panels:]:
             ax.set_visible(False)
         if len(tagged) == 1:
-            title = (f"PQ encoder RTL + crossbar model: {first['tokens_per_run']} tokens/run, "
+            per = ("tokens per head" if first.get("tokens") == "real" else "tokens/run")
+            title = (f"PQ encoder RTL + crossbar model: {first['tokens_per_run']} {per}, "
                      f"{first['chips']} chip seed(s), ideal chip = float nearest centroid for "
                      f"{first['ideal_agree_float_pct']:.1f} %  "
                      f"({first.get('command', 'hycim pq-study')})")

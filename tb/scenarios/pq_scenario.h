@@ -187,11 +187,15 @@ struct PqReport {
   ScenarioReport base;
   uint64_t tokens = 0, codes = 0, races = 0, race_ticks = 0, busy_cycles = 0;
   uint64_t agree_float = 0, agree_ideal = 0, ties = 0, timeouts = 0;
+  // Ideal model only: codes whose nearest quantized centroid equals the float nearest centroid
+  // (the cost of the crossbar's input and conductance levels alone, without the tick WTA).
+  uint64_t quant_float = 0;
   uint64_t cb_reads = 0;  // code buffer read-port reads checked
   double charge_early = 0, charge_none = 0;
   double group_ticks_early = 0, group_ticks_none = 0;  // mean discharge ticks per group and race
   std::vector<uint32_t> code_words;                    // every beat's codes, in output order
   unsigned shift[2] = {0, 0};                          // the Q and K crossbars' input shift
+  std::vector<int64_t> b0[2];                          // and their per-group offsets B0_m
 };
 
 // The codebook of `x` (S x groups*sub_dim) with `groups` trained subspaces, extended to the
@@ -261,6 +265,7 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
       pr.shift[s] = golden::choose_shift(train, spec.in_bits);
     }
     map[s] = golden::map_crossbar(cb[s], pr.shift[s], spec);
+    pr.b0[s] = map[s].b0;
     sim::AnalogParams ap = po.analog;
     ap.chip_seed = golden::splitmix64(po.analog.chip_seed + static_cast<uint64_t>(s));
     ap.run_seed = golden::splitmix64(po.analog.run_seed + static_cast<uint64_t>(s));
@@ -343,7 +348,10 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
                                                    cfg.t_max, static_cast<int>(cfg.groups));
           sb_ideal.expect(r.code_word());
           const auto qn = golden::encode_quantized(map[cfg.sel], toks[t]);
-          for (uint32_t g = 0; g < cfg.groups; ++g) pr.agree_ideal += r.code[g] == qn[g];
+          for (uint32_t g = 0; g < cfg.groups; ++g) {
+            pr.agree_ideal += r.code[g] == qn[g];
+            pr.quant_float += qn[g] == float_nc(t, g);
+          }
         }
       }
       expect_codes.assign(cfg.num_tok, 0);
