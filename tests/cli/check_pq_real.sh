@@ -45,11 +45,13 @@ for p in pts:
     if not 0 <= p["agree_ideal_pct"]["min"] <= p["agree_ideal_pct"]["max"] <= 100:
         bad.append(f"{p['effect']} {p['level']}: agreement out of [0, 100]")
         break
-# The smallest levels leave codes alone, the largest do not.
+# The smallest levels leave codes alone, the largest do not. Agreement counts the 4 active groups
+# only: counting the 4 inactive ones too (code 0 on every chip) would lift prog_sigma 0.1 (about
+# 11 % measured) above 50 %.
 first = {p["effect"]: p for p in reversed(pts)}
 want(first["g_off"]["agree_ideal_pct"]["mean"] > 90, "g_off 0.1 keeps > 90 %")
 worst = min(p["agree_ideal_pct"]["mean"] for p in pts if p["effect"] == "prog_sigma")
-want(worst < 60, f"prog_sigma 0.1 costs codes (worst {worst:.1f} %)")
+want(worst < 40, f"prog_sigma 0.1 costs codes (worst {worst:.1f} %)")
 if bad:
     print("check_pq_real: " + "; ".join(bad), file=sys.stderr)
     sys.exit(1)
