@@ -258,6 +258,18 @@ int main(int argc, char** argv) {
       "--chip", so.chip_files,
       "Also measure a whole chip: an analog parameter file (TOML) with every effect at "
       "once (repeatable; its seeds are replaced by 1..chips)");
+  study->add_option("--data", so.data_dir,
+                    "Real tokens: a directory of INT8 Q/K, tests/attention/data/minilm or a full "
+                    "export of scripts/minilm_export.py (codebooks on its calibration rows, "
+                    "--tokens / 2 evaluation tokens per crossbar and head at most)");
+  study
+      ->add_option("--layer", so.layers,
+                   "With --data: a layer slot of its arrays (repeatable; default all)")
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  study
+      ->add_option("--head", so.heads,
+                   "With --data: a head slot of its arrays (repeatable; default all)")
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
 
   auto* att = app.add_subcommand(
       "attention",

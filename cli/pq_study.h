@@ -1,5 +1,6 @@
 // hycim pq-study: agreement of the pq_encoder RTL's codes, driven by the crossbar model, with
-// the ideal chip and with the float nearest centroid, one analog non-ideality at a time.
+// the ideal chip and with the float nearest centroid, one analog non-ideality at a time, on
+// Gaussian tokens or on the real Q/K of a directory (--data).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,11 @@ struct PqStudyOptions {
   std::string json = "reports/pq_study.json";
   std::string table = "reports/pq_study.md";
   std::vector<std::string> chip_files;  // whole chips (TOML parameter files), every effect at once
+  // Real tokens: a directory of INT8 Q/K in the layout of tests/attention/data/minilm or of the
+  // full export of scripts/minilm_export.py; empty: Gaussian tokens. `layers` and `heads` pick
+  // the layer and head slots of its arrays (every pair of them; empty: all).
+  std::string data_dir;
+  std::vector<uint32_t> layers, heads;
 };
 
 // Runs the study, prints progress and the tables, writes the JSON report and a markdown table.

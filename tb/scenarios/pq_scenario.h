@@ -162,23 +162,74 @@ struct PqBench {
 
 namespace hycim::tb::pq {
 
+// Real tokens instead of Gaussian ones (`hycim pq-study --data`): per crossbar (0 Q, 1 K) the rows
+// the codebook is trained on and the rows to encode, `groups` x sub_dim INT8 columns each, with
+// `groups` at most the build's. Every run uses GROUPS = `groups`: the codebook has `groups`
+// trained subspaces and all-zero centroids in the build's groups beyond (inactive, never raced),
+// the tokens go to the RTL zero-padded to the build's head dimension, and the shift is chosen
+// from the training rows alone. Runs alternate Q and K and send every evaluation row once, in
+// order, SeqLenMax rows per run (ScenarioOptions::runs and len are not used).
+struct PqTokens {
+  golden::Tensor<int8_t> train[2], eval[2];
+  int groups = 0;
+};
+
 struct PqOptions {
-  sim::AnalogParams analog;   // the crossbar model's effects (default: ideal)
-  size_t train_tokens = 512;  // tokens the codebooks are trained on
-  bool small_tmax = true;     // some runs with a small t_max (timeouts)
-  bool random_groups = true;  // some runs with fewer active groups
-  int probe_group = 0;        // the group whose every column is in the waveform
+  sim::AnalogParams analog;          // the crossbar model's effects (default: ideal)
+  const PqTokens* tokens = nullptr;  // real tokens; nullptr: Gaussian ones
+  size_t train_tokens = 512;         // tokens the codebooks are trained on
+  bool small_tmax = true;            // some runs with a small t_max (timeouts)
+  bool random_groups = true;         // some runs with fewer active groups
+  int probe_group = 0;               // the group whose every column is in the waveform
 };
 
 struct PqReport {
   ScenarioReport base;
   uint64_t tokens = 0, codes = 0, races = 0, race_ticks = 0, busy_cycles = 0;
   uint64_t agree_float = 0, agree_ideal = 0, ties = 0, timeouts = 0;
+  // Ideal model only: codes whose nearest quantized centroid equals the float nearest centroid
+  // (the cost of the crossbar's input and conductance levels alone, without the tick WTA).
+  uint64_t quant_float = 0;
   uint64_t cb_reads = 0;  // code buffer read-port reads checked
   double charge_early = 0, charge_none = 0;
   double group_ticks_early = 0, group_ticks_none = 0;  // mean discharge ticks per group and race
   std::vector<uint32_t> code_words;                    // every beat's codes, in output order
+  unsigned shift[2] = {0, 0};                          // the Q and K crossbars' input shift
+  std::vector<int64_t> b0[2];                          // and their per-group offsets B0_m
 };
+
+// The codebook of `x` (S x groups*sub_dim) with `groups` trained subspaces, extended to the
+// build's `spec.groups` with all-zero centroids (what an inactive group holds).
+inline golden::Codebook padded_codebook(const golden::Tensor<int8_t>& x, int groups,
+                                        const golden::XbarSpec& spec, uint64_t seed) {
+  const auto t = golden::train_codebook(x, groups, spec.cols_per_group, {.seed = seed});
+  HYCIM_CHECK(t.sub_dim == spec.sub_dim, "subspaces of {} dimensions, the build has {}", t.sub_dim,
+              spec.sub_dim);
+  if (groups == spec.groups) return t;
+  golden::Codebook cb = t;
+  const size_t per = static_cast<size_t>(spec.cols_per_group * spec.sub_dim);
+  cb.subspaces = spec.groups;
+  cb.fcent.resize(static_cast<size_t>(spec.groups) * per, 0.0);
+  cb.cent = golden::Tensor<int8_t>({static_cast<size_t>(spec.groups),
+                                    static_cast<size_t>(spec.cols_per_group),
+                                    static_cast<size_t>(spec.sub_dim)});
+  std::copy(t.cent.data().begin(), t.cent.data().end(), cb.cent.data().begin());
+  cb.iterations.resize(static_cast<size_t>(spec.groups), 0);
+  cb.distortion.resize(static_cast<size_t>(spec.groups), 0.0);
+  return cb;
+}
+
+// Rows [first, first + n) of `x` (S x w), zero-padded to `dim` columns.
+inline golden::Tensor<int8_t> padded_rows(const golden::Tensor<int8_t>& x, size_t first, size_t n,
+                                          size_t dim) {
+  const size_t w = x.shape()[1];
+  golden::Tensor<int8_t> y({n, dim});
+  for (size_t t = 0; t < n; ++t) {
+    std::copy_n(x.data().begin() + static_cast<std::ptrdiff_t>((first + t) * w), w,
+                y.data().begin() + static_cast<std::ptrdiff_t>(t * dim));
+  }
+  return y;
+}
 
 // Random runs: each start picks SEL, NUM_TOK, GROUPS and T_MAX at random and sends fresh
 // Gaussian tokens; Q and K have their own codebooks, crossbars and models.
@@ -192,11 +243,29 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
   golden::Codebook cb[2];
   golden::XbarMap map[2];
   std::unique_ptr<sim::PqCrossbar> model[2];
+  const PqTokens* real = po.tokens;
+  if (real) {
+    HYCIM_CHECK(real->groups >= 1 && real->groups <= spec.groups, "{} groups of {}", real->groups,
+                spec.groups);
+    for (int s = 0; s < 2; ++s) {
+      const size_t w = static_cast<size_t>(real->groups * spec.sub_dim);
+      HYCIM_CHECK(real->train[s].rank() == 2 && real->train[s].shape()[1] == w &&
+                      real->eval[s].rank() == 2 && real->eval[s].shape()[1] == w,
+                  "real tokens of {} columns wanted", w);
+    }
+  }
   for (int s = 0; s < 2; ++s) {
-    const auto train = gaussian_tokens(rng, po.train_tokens, dim);
-    cb[s] = golden::train_codebook(train, spec.groups, spec.cols_per_group,
-                                   {.seed = o.seed + static_cast<uint64_t>(s)});
-    map[s] = golden::map_crossbar(cb[s], golden::choose_shift(train, spec.in_bits), spec);
+    const uint64_t seed = o.seed + static_cast<uint64_t>(s);
+    if (real) {
+      cb[s] = padded_codebook(real->train[s], real->groups, spec, seed);
+      pr.shift[s] = golden::choose_shift(real->train[s], spec.in_bits);
+    } else {
+      const auto train = gaussian_tokens(rng, po.train_tokens, dim);
+      cb[s] = golden::train_codebook(train, spec.groups, spec.cols_per_group, {.seed = seed});
+      pr.shift[s] = golden::choose_shift(train, spec.in_bits);
+    }
+    map[s] = golden::map_crossbar(cb[s], pr.shift[s], spec);
+    pr.b0[s] = map[s].b0;
     sim::AnalogParams ap = po.analog;
     ap.chip_seed = golden::splitmix64(po.analog.chip_seed + static_cast<uint64_t>(s));
     ap.run_seed = golden::splitmix64(po.analog.run_seed + static_cast<uint64_t>(s));
@@ -238,18 +307,38 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
     };
     const uint32_t max_tok = b.apb.read_ok(kSeqMax);
     if (max_tok != seq_max) log.error(fmt::format("SEQ_MAX reads {}, want {}", max_tok, seq_max));
-    for (unsigned run = 0; run < o.runs && log.ok(); ++run) {
-      cfg.sel = run % 2;
-      cfg.num_tok =
-          o.len ? std::min(o.len, seq_max) : static_cast<uint32_t>(rng.uniform_int(1, seq_max));
-      cfg.groups = (po.random_groups && rng.bernoulli(0.25))
-                       ? static_cast<uint32_t>(rng.uniform_int(1, spec.groups))
-                       : static_cast<uint32_t>(spec.groups);
-      cfg.t_max = (po.small_tmax && rng.bernoulli(0.2))
-                      ? static_cast<uint32_t>(rng.uniform_int(1, 400))
-                      : spec.tick_limit();
+    // Real tokens: the evaluation rows of each crossbar not sent yet, and the runs they take.
+    size_t left[2] = {0, 0};
+    unsigned runs = o.runs;
+    if (real) {
+      runs = 0;
+      for (int s = 0; s < 2; ++s) {
+        left[s] = real->eval[s].shape()[0];
+        runs += static_cast<unsigned>((left[s] + seq_max - 1) / seq_max);
+      }
+    }
+    for (unsigned run = 0; run < runs && log.ok(); ++run) {
+      if (real) {
+        cfg.sel = left[run % 2] > 0 ? run % 2 : 1 - run % 2;
+        cfg.num_tok = static_cast<uint32_t>(std::min<size_t>(seq_max, left[cfg.sel]));
+        cfg.groups = static_cast<uint32_t>(real->groups);
+        cfg.t_max = spec.tick_limit();
+        const auto& ev = real->eval[cfg.sel];
+        cur = padded_rows(ev, ev.shape()[0] - left[cfg.sel], cfg.num_tok, dim);
+        left[cfg.sel] -= cfg.num_tok;
+      } else {
+        cfg.sel = run % 2;
+        cfg.num_tok =
+            o.len ? std::min(o.len, seq_max) : static_cast<uint32_t>(rng.uniform_int(1, seq_max));
+        cfg.groups = (po.random_groups && rng.bernoulli(0.25))
+                         ? static_cast<uint32_t>(rng.uniform_int(1, spec.groups))
+                         : static_cast<uint32_t>(spec.groups);
+        cfg.t_max = (po.small_tmax && rng.bernoulli(0.2))
+                        ? static_cast<uint32_t>(rng.uniform_int(1, 400))
+                        : spec.tick_limit();
+        cur = gaussian_tokens(rng, cfg.num_tok, dim);
+      }
       cfg.shift = map[cfg.sel].shift;
-      cur = gaussian_tokens(rng, cfg.num_tok, dim);
       float_nc = golden::encode_nearest_float(cur, cb[cfg.sel]);
       toks.assign(cfg.num_tok, {});
       for (uint32_t t = 0; t < cfg.num_tok; ++t) {
@@ -259,7 +348,10 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
                                                    cfg.t_max, static_cast<int>(cfg.groups));
           sb_ideal.expect(r.code_word());
           const auto qn = golden::encode_quantized(map[cfg.sel], toks[t]);
-          for (uint32_t g = 0; g < cfg.groups; ++g) pr.agree_ideal += r.code[g] == qn[g];
+          for (uint32_t g = 0; g < cfg.groups; ++g) {
+            pr.agree_ideal += r.code[g] == qn[g];
+            pr.quant_float += qn[g] == float_nc(t, g);
+          }
         }
       }
       expect_codes.assign(cfg.num_tok, 0);
@@ -299,7 +391,7 @@ PqReport run(const ScenarioOptions& o, const PqOptions& po, const golden::XbarSp
       ++sr.rep.runs;
       if (o.progress) {
         fmt::print("  run {:>3}/{}: {} tokens {:>4} groups {} t_max {:>4}  cycle {:>9}  {}\n",
-                   run + 1, o.runs, cfg.sel ? "K" : "Q", cfg.num_tok, cfg.groups, cfg.t_max,
+                   run + 1, runs, cfg.sel ? "K" : "Q", cfg.num_tok, cfg.groups, cfg.t_max,
                    b.h.cycle(), log.ok() ? "ok" : "FAILED");
       }
     }
