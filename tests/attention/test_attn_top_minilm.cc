@@ -60,7 +60,9 @@ TEST_P(AttnTopMinilm, RealHeadMatchesGolden) {
   const double rel = std::sqrt(num / den);
   fmt::print("{}: {} tensors compared, output error vs float {:.4f} (allowed {:.2f})\n", p.name,
              compared, rel, p.max_rel_err);
-  if (p.max_rel_err > 0) EXPECT_LT(rel, p.max_rel_err);
+  if (p.max_rel_err > 0) {
+    EXPECT_LT(rel, p.max_rel_err);
+  }
 }
 
 std::string param_name(const ::testing::TestParamInfo<Param>& info) { return info.param.name; }
