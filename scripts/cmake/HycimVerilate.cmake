@@ -87,6 +87,12 @@ function(hycim_verilate)
   list(FILTER _rt_srcs INCLUDE REGEX "^${VERILATOR_ROOT}/include/")
   list(FILTER _srcs EXCLUDE REGEX "^${VERILATOR_ROOT}/include/")
   set_property(TARGET ${target} PROPERTY SOURCES ${_srcs})
+  # Verilator's "slow" files (construction, initial values) run once, and its trace files only
+  # when a waveform is written; -O1 compiles them several times faster than -O3 (the attention
+  # head in bert: 30 s instead of 140 s for its largest file) at no cost to simulation speed.
+  set(_cold ${_srcs})
+  list(FILTER _cold INCLUDE REGEX "(__Slow|__Trace__)[^/]*\\.cpp$")
+  set_source_files_properties(${_cold} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS -O1)
   _hycim_verilated_runtime("${_rt_srcs}")
   target_link_libraries(${target} PUBLIC hycim_verilated_rt)
   # Verilator makes these PRIVATE; tests must see them to compile the trace and coverage code.

@@ -75,7 +75,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Param{"layer0_sparse_table", 0, 0, {.density = 0.25}, false, 0.6},
         Param{"layer5_sparse_table", 1, 0, {.density = 0.25}, false, 0.5},
-        Param{"layer5_sparse_match", 1, 2, {.density = 1.0 / 3, .match = true}, false, 0.8},
+        // Code matches score 0..M = 4 here: ties decide most of the kept keys, so the error is
+        // not bounded (docs/attention/attn_top.md, accuracy).
+        Param{"layer5_sparse_match", 1, 2, {.density = 1.0 / 3, .match = true}, false, 0.0},
         Param{"layer5_causal", 1, 1, {.density = 0.25, .causal = true}, false, 0.6},
         Param{"layer0_dense", 0, 1, {}, true, 0.05}),
     param_name);
