@@ -6,6 +6,7 @@
 //   hycim throughput BLOCK          elements per cycle per mode (hycim throughput --help)
 //   hycim pq-study                  PQ code agreement vs analog non-idealities
 //   hycim attention                 one real attention head through attn_top, sparse vs dense
+//   hycim attention-golden          a layer of heads on the golden sparse head (accuracy study)
 // Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "attention.h"
+#include "attention_golden.h"
 #include "cli_numbers.h"
 #include "golden/core/check.h"
 #include "hycim_configs.h"
@@ -312,6 +314,27 @@ int main(int argc, char** argv) {
   att->add_option("--trace", ao.trace, "Waveform of the sparse run (.fst or .vcd)");
   att->add_flag("-q,--quiet", ao.quiet, "Print nothing but errors");
 
+  auto* ag = app.add_subcommand(
+      "attention-golden",
+      "Every head of every sequence of one layer (.npy files from a host script) on the golden "
+      "sparse head, bit-exact with attn_top: outputs as float64 .npy and per-head stats as JSON");
+  hycim::cli::AttentionGoldenOptions go;
+  ag->add_option("--in", go.in_dir, "Layer input directory (cli/attention_golden.h)")->required();
+  ag->add_option("--out", go.out_dir, "Output directory (out_f64.npy, stats.json)")->required();
+  ag->add_option("--density", go.density, "Kept share of the keys, k = ceil(density * S)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 1.0));
+  ag->add_flag("--match", go.match, "Relevance by code matches instead of the tables");
+  ag->add_flag("--dense", go.dense, "The head's dense mode (every key, no relevance)");
+  ag->add_option("--chip", go.chip, "Analog chip parameter file (TOML); default: ideal crossbar");
+  ag->add_option("--seed", go.seed, "Codebook and chip seed")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT64_MAX));
+  ag->add_option("--layer", go.layer, "Layer index (mixed into the chip seed)")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  ag->add_flag("-q,--quiet", go.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -322,6 +345,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("list")) return cmd_list(scenarios);
     if (app.got_subcommand("config")) return cmd_config(config_name);
+    if (app.got_subcommand("attention-golden")) return hycim::cli::attention_golden(go);
 
     if (app.got_subcommand("throughput")) {
       if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);
