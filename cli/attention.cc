@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#if HYCIM_HAVE_attn_top_bert
 #include "Vattn_top_bert.h"
+#endif
 #include "Vattn_top_ci.h"
 #include "Vattn_top_minilm.h"
 #include "attn_data.h"
@@ -110,7 +112,10 @@ RunResult run_rtl(const Shape& shape, const Head& hd, const sim::AnalogParams& a
 template <class Dut, class C>
 int run_config(const AttentionOptions& o) {
   const Shape shape = tb::attn::shape_of<C>();
-  HeadData data = o.fixture.empty()
+  HYCIM_CHECK(o.random <= shape.seq_max, "--random {} exceeds SeqLenMax {} of configuration {}",
+              o.random, shape.seq_max, o.config);
+  HeadData data = o.random ? tb::attn::random_data(o.random, shape.dim, o.seed)
+                  : o.fixture.empty()
                       ? tb::attn::load_files(o.q_file, o.k_file, o.v_file, o.scales)
                       : tb::attn::load_fixture(o.fixture, o.sequence, o.layer, o.head);
   const size_t d = data.q.dim(1);
@@ -211,8 +216,11 @@ int run_config(const AttentionOptions& o) {
        std::ceil(static_cast<double>(len) / shape.banks)},
       {"QK -> softmax", sp.st.score_beats, sp.st.score_stalls,
        qk_util > 0 ? static_cast<double>(sp.st.qk_rows) / S / shape.banks / qk_util : 0},
+      // The softmax's row slot: its LOAD and OUT passes move Banks scores per cycle, its EXP
+      // pass SmLanes (docs/attention/attn_top.md, the gearbox), plus its fixed cycles.
       {"softmax -> AV", sp.st.prob_beats, sp.st.prob_stalls,
-       std::ceil(static_cast<double>(len) / shape.banks) + 4},
+       std::max(std::ceil(static_cast<double>(len) / shape.banks) + 1,
+                std::ceil(static_cast<double>(len) / shape.sm_lanes) + 4)},
   };
   size_t bound = 1;
   for (size_t i = 1; i < stages.size(); ++i) {
@@ -229,8 +237,9 @@ int run_config(const AttentionOptions& o) {
   }
   if (!o.quiet) {
     fmt::print(
-        "\nHyCIM attention head (configuration {}, {} encoders, {} banks, {} relevance lanes)\n",
-        o.config, shape.encoders, shape.banks, shape.rel_lanes);
+        "\nHyCIM attention head (configuration {}, {} encoders, {} banks, {} relevance lanes, {} "
+        "softmax lanes)\n",
+        o.config, shape.encoders, shape.banks, shape.rel_lanes, shape.sm_lanes);
     fmt::print("  {:<28} {:.4f} ({} of {} unmasked keys)\n", "kept density", density, sp.kept_total,
                sp.valid_total);
     fmt::print("  {:<28} {:>9} cycles (K encode {}, rows {})\n", "sparse head", sp_cycles,
@@ -340,14 +349,21 @@ int run_config(const AttentionOptions& o) {
 }  // namespace
 
 int attention(const AttentionOptions& o) {
-  HYCIM_CHECK(o.fixture.empty() != o.q_file.empty(),
-              "give either --fixture DIR or --q/--k/--v files (not both, not neither)");
+  const int sources = (o.fixture.empty() ? 0 : 1) + (o.q_file.empty() ? 0 : 1) + (o.random ? 1 : 0);
+  HYCIM_CHECK(sources == 1, "give one of --fixture DIR, --q/--k/--v files or --random S (not {})",
+              sources ? "several" : "none");
   HYCIM_CHECK(o.q_file.empty() == o.k_file.empty() && o.q_file.empty() == o.v_file.empty(),
               "--q, --k and --v go together");
   check_writable(o.json, "--json");
   if (!o.trace.empty()) check_writable(o.trace, "--trace");
   if (o.config == "ci") return run_config<Vattn_top_ci, cfg::Ci>(o);
+#if HYCIM_HAVE_attn_top_bert
   if (o.config == "bert") return run_config<Vattn_top_bert, cfg::Bert>(o);
+#else
+  HYCIM_CHECK(o.config != "bert",
+              "attn_top in bert is in the full tier, not in this build: configure with "
+              "-DHYCIM_FULL=ON (cmake --preset full)");
+#endif
   if (o.config == "minilm") return run_config<Vattn_top_minilm, cfg::Minilm>(o);
   throw Error(
       fmt::format("attn_top is not built in configuration '{}' (ci, bert, minilm)", o.config));

@@ -1,8 +1,8 @@
 // hycim attention: one attention head of real data (the all-MiniLM-L6-v2 fixture, or any .npy
-// Q/K/V) through attn_top, sparse and then dense on the same RTL, every tensor compared with the
-// golden model; prints kept density, cycles per stage, the speedup over dense mode, SRAM-CIM MAC
-// utilization, the output error against the dense float reference, tensors compared and
-// mismatches, and writes the same as JSON.
+// Q/K/V) or a random head of any length (--random S) through attn_top, sparse and then dense on the
+// same RTL, every tensor compared with the golden model; prints kept density, cycles per stage, the
+// speedup over dense mode, SRAM-CIM MAC utilization, the output error against the dense float
+// reference, tensors compared and mismatches, and writes the same as JSON.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@ struct AttentionOptions {
   std::string sequence = "eval0";
   uint32_t layer = 0, head = 0;  // slots of the fixture
   std::string q_file, k_file, v_file;
+  uint32_t random = 0;   // or a random head of this many tokens (tb::attn::random_data)
   std::string scales;    // "sq,sk,sv" for int8 files
   uint32_t seq_len = 0;  // 0: all tokens of the data (must fit the build)
   double density = 0.25;

@@ -275,7 +275,8 @@ int main(int argc, char** argv) {
 
   auto* att = app.add_subcommand(
       "attention",
-      "One attention head of real data (the MiniLM fixture or .npy Q/K/V) through attn_top, "
+      "One attention head of real data (the MiniLM fixture or .npy Q/K/V) or a random head "
+      "through attn_top, "
       "sparse and dense: density, cycles per stage, speedup, MAC utilization, error vs dense "
       "float");
   hycim::cli::AttentionOptions ao;
@@ -296,6 +297,10 @@ int main(int argc, char** argv) {
   att->add_option("--k", ao.k_file, "K as .npy");
   att->add_option("--v", ao.v_file, "V as .npy");
   att->add_option("--scales", ao.scales, "sq,sk,sv: the scales of int8 --q/--k/--v files");
+  att->add_option("--random", ao.random,
+                  "Instead of data: a random head of S tokens (queries near the keys, from --seed)")
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX))
+      ->check(CLI::Range(1u, UINT32_MAX));
   att->add_option("--seq-len", ao.seq_len, "Use the first N tokens (default: all)")
       ->transform(hycim::tb::unsigned_number(UINT32_MAX));
   att->add_option("--density", ao.density, "Kept share of the keys, k = ceil(density * S)")

@@ -117,6 +117,10 @@ def load(path: Path = CONFIG_FILE) -> dict:
         for c in blk["configs"]:
             if c not in configs:
                 raise ConfigError(f"{path}: [blocks.{bname}] names unknown configuration '{c}'")
+        full = blk.setdefault("full_configs", [])
+        if not isinstance(full, list) or any(c not in blk["configs"] for c in full) or "ci" in full:
+            raise ConfigError(f"{path}: [blocks.{bname}] full_configs must list configurations of its "
+                              f"configs other than ci")
         views = blk.setdefault("views", {})
         if not isinstance(views, dict):
             raise ConfigError(f"{path}: [blocks.{bname}] views must be a table of configuration = view file")
@@ -215,6 +219,7 @@ def cmake_manifest(data: dict, outdir: Path) -> str:
         out.append(f"set(HYCIM_BLOCK_{bname}_TOP {blk['top_module']})")
         out.append(f'set(HYCIM_BLOCK_{bname}_SOURCES "{srcs}")')
         out.append(f"set(HYCIM_BLOCK_{bname}_CONFIGS {' '.join(blk['configs'])})")
+        out.append(f"set(HYCIM_BLOCK_{bname}_FULL_CONFIGS {' '.join(blk['full_configs'])})")
         out.append(f"set(HYCIM_BLOCK_{bname}_IS_TOP {1 if blk['top'] else 0})")
         out.append(f"set(HYCIM_BLOCK_{bname}_VERILATOR_ARGS {' '.join(blk['verilator_args'])})")
         for c, v in blk["views"].items():

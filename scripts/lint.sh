@@ -8,11 +8,26 @@
 #   --format     clang-format check of every C++ file, and --regs
 #   --regs       every register description (rtl/**/*.regs.toml) is valid and the register
 #                tables in the docs are what scripts/gen_regs.py --docs writes from them
+#   --block B    limit --verilator and --yosys to block B of rtl/config/hycim.toml (ctest runs
+#                one lint.yosys.<block> test per block, so that they spread over the cores)
 # Prints one line per check and a summary; exits 1 if any check failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-parts=("$@")
+parts=()
+only=""
+while (($#)); do
+  if [[ "$1" == --block ]]; then
+    [[ $# -ge 2 ]] || { echo "lint.sh: --block needs a block name" >&2; exit 2; }
+    python3 scripts/gen_config.py blocks | awk '{print $1}' | grep -qx -- "$2" ||
+      { echo "lint.sh: no block '$2' in rtl/config/hycim.toml" >&2; exit 2; }
+    only=$2
+    shift 2
+  else
+    parts+=("$1")
+    shift
+  fi
+done
 ((${#parts[@]})) || parts=(--verilator --yosys --format)
 regs=scripts/gen_regs.py
 gen=scripts/gen_config.py
@@ -43,6 +58,7 @@ lint_verilator() {
   echo "verilator --lint-only -Wall --assert:"
   local seen="" block top cfg srcs src mod
   while read -r block top cfg; do
+    [[ -z "$only" || "$block" == "$only" ]] || continue
     mapfile -t srcs < <(python3 $gen sources "$block" --gen "$tmp/gen")
     # Every module of the block alone, with its own parameter defaults (once per module).
     local upto=()
@@ -68,6 +84,7 @@ lint_yosys() {
   local block top cfg srcs
   python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }
   while read -r block top cfg; do
+    [[ -z "$only" || "$block" == "$only" ]] || continue
     mapfile -t srcs < <(python3 $gen sources "$block" --gen "$tmp/gen")
     # The ci configuration goes through Yosys's coarse synthesis (up to, not including, the
     # fine-grained mapping and abc: the LayerNorm multipliers take minutes there; scripts/synth.sh

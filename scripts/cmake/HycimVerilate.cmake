@@ -60,6 +60,8 @@ function(hycim_verilate)
   endif()
   set(top ${HYCIM_BLOCK_${HV_BLOCK}_TOP})
   add_library(${target} STATIC)
+  # C++ that includes the model guards itself with this (a full-tier model may be absent).
+  target_compile_definitions(${target} INTERFACE HYCIM_HAVE_${HV_BLOCK}_${HV_CONFIG}=1)
   set(cov_args)
   if(HYCIM_COVERAGE)
     set(cov_args COVERAGE)

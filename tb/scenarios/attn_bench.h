@@ -77,7 +77,7 @@ inline void set_port_bits(W& w, unsigned lsb, unsigned width, uint64_t v) {
 // The build sizes of one configuration (a cfg::Ci / cfg::Bert constants struct).
 struct Shape {
   uint32_t dim = 64, subspaces = 8, centroids = 16, seq_max = 64, encoders = 2, banks = 4,
-           rel_lanes = 4, in_bits = 4, tick_width = 10;
+           rel_lanes = 4, in_bits = 4, tick_width = 10, sm_lanes = 8;
   golden::XbarSpec xbar() const {
     golden::XbarSpec s;
     s.groups = static_cast<int>(subspaces);
@@ -91,8 +91,9 @@ struct Shape {
 };
 template <class C>
 Shape shape_of() {
-  return {C::kHeadDim,   C::kNumSubspaces,   C::kNumCentroids, C::kSeqLenMax,   C::kAttnEncoders,
-          C::kSramBanks, C::kRelevanceLanes, C::kXbarInBits,   C::kWtaTickWidth};
+  return {C::kHeadDim,      C::kNumSubspaces,    C::kNumCentroids,   C::kSeqLenMax,
+          C::kAttnEncoders, C::kSramBanks,       C::kRelevanceLanes, C::kXbarInBits,
+          C::kWtaTickWidth, C::kAttnSoftmaxLanes};
 }
 
 // ---- Crossbar port of encoder e -----------------------------------------------------------

@@ -140,6 +140,25 @@ inline HeadData load_files(const std::string& qf, const std::string& kf, const s
   return h;
 }
 
+// A random head of s tokens of d elements, from `seed`, drawn like random_head's: Gaussian keys
+// and values of sigma 32 LSB, queries_near the keys; real value = INT8 x kTokenScale. The
+// codebooks train on a separate calibration sample of 256 tokens of the same distributions. The
+// float reference is the dequantized INT8 head.
+inline HeadData random_data(size_t s, size_t d, uint64_t seed) {
+  HYCIM_CHECK(s >= 1 && d >= 1, "a random head needs at least one token and one element");
+  HeadData h;
+  golden::Rng rng(seed);
+  h.k = pq::gaussian_tokens(rng, s, d);
+  h.v = pq::gaussian_tokens(rng, s, d);
+  h.q = queries_near(rng, h.k);
+  golden::Rng crng(golden::splitmix64(seed ^ 0x63616c69ull));
+  h.calib_k = pq::gaussian_tokens(crng, 256, d);
+  h.calib_q = queries_near(crng, h.calib_k);
+  h.sq = h.sk = h.sv = kTokenScale;
+  h.source = fmt::format("random head (seed {}, {} tokens x {})", seed, s, d);
+  return h;
+}
+
 // Rows [0, s) of an S x d tensor widened to the build's D (zeros past d).
 inline Tensor<int8_t> fit(const Tensor<int8_t>& t, size_t s, size_t D) {
   Tensor<int8_t> out({s, D});

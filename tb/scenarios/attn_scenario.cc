@@ -1,7 +1,9 @@
 // `hycim run attn` / `hycim bench attn`: random attention heads through attn_top in every
 // configuration it is built in.
 #include "attn_scenario.h"
+#if HYCIM_HAVE_attn_top_bert
 #include "Vattn_top_bert.h"
+#endif
 #include "Vattn_top_ci.h"
 #include "Vattn_top_minilm.h"
 #include "hycim_configs.h"
@@ -19,7 +21,9 @@ class AttnScenario final : public Scenario {
                  "WTA; codes, relevance, kept indices, scores, probabilities and outputs compared "
                  "with the golden model") {
     add_build("ci", run<Vattn_top_ci, cfg::Ci>, cfg::Ci::kSeqLenMax);
+#if HYCIM_HAVE_attn_top_bert
     add_build("bert", run<Vattn_top_bert, cfg::Bert>, cfg::Bert::kSeqLenMax);
+#endif
     add_build("minilm", run<Vattn_top_minilm, cfg::Minilm>, cfg::Minilm::kSeqLenMax);
   }
 };

@@ -53,6 +53,21 @@ inline void map_head(Head& hd, const Shape& s, const golden::Tensor<int8_t>& q_t
   hd.tables = golden::relevance_tables(cbq, cbk, golden::relevance_tshift(cbq, cbk));
 }
 
+// Queries near the keys: query i is 0.8 x a random key (uniform over the rows of k) plus Gaussian
+// noise of sigma 16 LSB, so that every query has keys that matter (what top-k must find).
+inline golden::Tensor<int8_t> queries_near(golden::Rng& rng, const golden::Tensor<int8_t>& k) {
+  const size_t n = k.dim(0), d = k.dim(1);
+  golden::Tensor<int8_t> q({n, d});
+  for (size_t i = 0; i < n; ++i) {
+    const auto j = static_cast<size_t>(rng.uniform_int(0, n - 1));
+    for (size_t e = 0; e < d; ++e) {
+      const double x = 0.8 * k(j, e) + rng.normal(0.0, 16.0);
+      q(i, e) = static_cast<int8_t>(std::clamp(std::round(x), -127.0, 127.0));
+    }
+  }
+  return q;
+}
+
 // Random Q/K/V with structure: keys are Gaussian, each query is a scaled key plus noise, so that
 // every query has keys that matter (what top-k must find).
 inline Head random_head(golden::Rng& rng, const Shape& s, const HeadSpec& hs, uint64_t seed) {
@@ -72,14 +87,7 @@ inline Head random_head(golden::Rng& rng, const Shape& s, const HeadSpec& hs, ui
   c.enc_tmax = hs.enc_tmax ? hs.enc_tmax : (1u << s.tick_width) - 1;
   hd.k = pq::gaussian_tokens(rng, S, s.dim);
   hd.v = pq::gaussian_tokens(rng, S, s.dim);
-  hd.q = golden::Tensor<int8_t>({S, s.dim});
-  for (uint32_t i = 0; i < S; ++i) {
-    const auto j = static_cast<uint32_t>(rng.uniform_int(0, S - 1));
-    for (uint32_t e = 0; e < s.dim; ++e) {
-      const double x = 0.8 * hd.k(j, e) + rng.normal(0.0, 16.0);
-      hd.q(i, e) = static_cast<int8_t>(std::clamp(std::round(x), -127.0, 127.0));
-    }
-  }
+  hd.q = queries_near(rng, hd.k);
   const uint32_t hdim = hs.head_dim ? hs.head_dim : s.dim;
   const auto sm = golden::softmax_scale(kTokenScale, kTokenScale, hdim);
   const auto av = golden::output_scale(kTokenScale, kTokenScale);

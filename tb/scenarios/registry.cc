@@ -23,7 +23,12 @@ std::vector<ThroughputBlock (*)()>& throughput_factories() {
 const Scenario::Build& Scenario::build(const std::string& config) const {
   const auto it = builds_.find(config);
   if (it == builds_.end()) {
-    throw Error(fmt::format("scenario '{}' is not built for configuration '{}'", name_, config));
+    std::string have;
+    for (const auto& [c, b] : builds_) have += (have.empty() ? "" : ", ") + c;
+    throw Error(fmt::format(
+        "scenario '{}' is not built for configuration '{}' (this build has: {}; models in the "
+        "full tier of rtl/config/hycim.toml need -DHYCIM_FULL=ON)",
+        name_, config, have));
   }
   return it->second;
 }

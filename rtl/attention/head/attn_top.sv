@@ -38,6 +38,7 @@ module attn_top #(
   parameter int unsigned Banks        = 4,    // SRAM-CIM banks = lanes of the row streams
   parameter int unsigned QueueDepth   = 2,    // SRAM-CIM request queue per bank
   parameter int unsigned Encoders     = 2,    // PQ encoder instances (power of two)
+  parameter int unsigned SmLanes      = 8,    // softmax lanes: Banks, or 2 Banks behind a gearbox
   parameter int unsigned TickWidth    = 10,
   parameter int unsigned InBits       = 4,
   parameter int unsigned ApbAddrWidth = 12,
@@ -141,6 +142,7 @@ module attn_top #(
     .Banks        (Banks),
     .RelLanes     (RelLanes),
     .TickWidth    (TickWidth),
+    .SmLanes      (SmLanes),
     .ApbAddrWidth (ApbAddrWidth)
   ) u_regs (
     .clk_i,
@@ -860,7 +862,9 @@ module attn_top #(
   logic                  av_valid, av_ready, avo_valid, avo_ready;
   logic [8*Dim-1:0]      avo_data;
   logic                  sm_in_ready, sm_out_valid, sm_out_ready, sm_out_last;
-  logic [Banks*16-1:0]   sm_out_data, sm_in_x;
+  logic [Banks*16-1:0]   sm_in_x;   // scaled scores of a QK beat
+  logic [Banks*16-1:0]   av_p;      // the probabilities of the AV beat
+  logic [SmLanes*16-1:0] sm_out_data;
 
   sram_cim #(
     .Dim        (Dim),
@@ -888,7 +892,7 @@ module attn_top #(
     .av_valid_i        (av_valid),
     .av_ready_o        (av_ready),
     .av_idx_i          (iq_idx),
-    .av_p_i            (sm_out_data),
+    .av_p_i            (av_p),
     .av_valid_lanes_i  (iq_lanes),
     .av_last_i         (iq_last),
     .avo_valid_o       (avo_valid),
@@ -930,11 +934,54 @@ module attn_top #(
     assign unused_sat = sat;
   end
 
+  // Gearbox in (SmLanes = 2 Banks): two QK beats make one softmax beat, the first held here; a
+  // row's last QK beat goes at once, alone in the low half when it is the odd one. So the
+  // softmax's EXP pass takes ceil(k / SmLanes) beats while its LOAD and OUT passes still move
+  // Banks scores per cycle, the rate of the QK and AV engines (docs/attention/attn_top.md).
+  logic                  smi_valid, smi_last;
+  logic [SmLanes*16-1:0] smi_x;
+  logic [SmLanes-1:0]    smi_keep;
+  if (SmLanes == 2 * Banks) begin : gen_gear_in
+    logic                hold_v_q, hold_v_d;
+    logic [Banks*16-1:0] hold_x_q;
+    logic [Banks-1:0]    hold_keep_q;
+    logic                take_low;
+    // The incoming beat is held when it is a first half: nothing held yet and not a last beat.
+    assign take_low  = qks_valid && !hold_v_q && !qks_last;
+    assign smi_valid = qks_valid && (hold_v_q || qks_last);
+    assign smi_x     = hold_v_q ? {sm_in_x, hold_x_q} : {{(Banks*16){1'b0}}, sm_in_x};
+    assign smi_keep  = hold_v_q ? {qks_lanes, hold_keep_q} : {{Banks{1'b0}}, qks_lanes};
+    assign smi_last  = qks_last;
+    assign qks_ready = take_low || (smi_valid && sm_in_ready);
+    always_comb begin
+      hold_v_d = hold_v_q;
+      if (start) hold_v_d = 1'b0;
+      else if (take_low) hold_v_d = 1'b1;
+      else if (smi_valid && sm_in_ready) hold_v_d = 1'b0;
+    end
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) hold_v_q <= 1'b0;
+      else hold_v_q <= hold_v_d;
+    end
+    always_ff @(posedge clk_i) begin
+      if (take_low) begin
+        hold_x_q    <= sm_in_x;
+        hold_keep_q <= qks_lanes;
+      end
+    end
+  end else begin : gen_gear_in_none
+    assign smi_valid = qks_valid;
+    assign smi_x     = sm_in_x;
+    assign smi_keep  = qks_lanes;
+    assign smi_last  = qks_last;
+    assign qks_ready = sm_in_ready;
+  end
+
   // The softmax, programmed by the internal APB master
   logic [31:0] sm_prdata;
   logic        sm_pready, sm_done;
   softmax_unit #(
-    .Lanes        (Banks),
+    .Lanes        (SmLanes),
     .RowMax       (SeqLenMax),
     .ApbAddrWidth (SubAw)
   ) u_sm (
@@ -949,23 +996,42 @@ module attn_top #(
     .apb_prdata_o  (sm_prdata),
     .apb_pready_o  (sm_pready),
     .apb_pslverr_o (sm_slverr),
-    .in_valid_i    (qks_valid),
+    .in_valid_i    (smi_valid),
     .in_ready_o    (sm_in_ready),
-    .in_a_i        (sm_in_x),
+    .in_a_i        (smi_x),
     .in_b_i        ('0),
-    .in_keep_i     (qks_lanes),
-    .in_last_i     (qks_last),
+    .in_keep_i     (smi_keep),
+    .in_last_i     (smi_last),
     .out_valid_o   (sm_out_valid),
     .out_ready_i   (sm_out_ready),
     .out_data_o    (sm_out_data),
     .out_last_o    (sm_out_last),
     .done_o        (sm_done)
   );
-  assign qks_ready = sm_in_ready;
 
-  // AV takes a probability beat together with its kept indices from the queue.
+  // AV takes a probability beat together with its kept indices from the queue. Gearbox out
+  // (SmLanes = 2 Banks): a softmax beat is two AV beats, low half first; it is popped after its
+  // high half, or after its low half when that is the row's last index beat.
+  logic sm_pop;
+  if (SmLanes == 2 * Banks) begin : gen_gear_out
+    logic half_q, half_d;
+    assign av_p   = half_q ? sm_out_data[Banks*16 +: Banks*16] : sm_out_data[0 +: Banks*16];
+    assign sm_pop = half_q || iq_last;
+    always_comb begin
+      half_d = half_q;
+      if (start) half_d = 1'b0;
+      else if (av_valid && av_ready) half_d = !sm_pop;
+    end
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) half_q <= 1'b0;
+      else half_q <= half_d;
+    end
+  end else begin : gen_gear_out_none
+    assign av_p   = sm_out_data;
+    assign sm_pop = 1'b1;
+  end
   assign av_valid     = sm_out_valid && iq_valid;
-  assign sm_out_ready = av_ready && iq_valid;
+  assign sm_out_ready = av_ready && iq_valid && sm_pop;
   assign iq_ready     = av_ready && sm_out_valid;
 
   // ---------------------------------------------------------------------------------------
@@ -1065,8 +1131,8 @@ module attn_top #(
   assign mon_score_lanes_o = qks_lanes;
   assign mon_score_last_o  = qks_last;
   assign mon_prob_valid_o  = prob_hs;
-  assign mon_prob_o        = sm_out_data;
-  assign mon_prob_last_o   = sm_out_last;
+  assign mon_prob_o        = av_p;
+  assign mon_prob_last_o   = iq_last;
 
   logic unused_bits;
   assign unused_bits = ^{seq_len[31:LenW], topk[31:LenW], enc_shift, enc_tmax, sm_shift[31:6],
@@ -1087,7 +1153,9 @@ module attn_top #(
   // The sub-units are programmed legally by construction: none ever answers pslverr.
   `HYCIM_ASSERT(SubApbOk, !sm_slverr && en_slverr == '0)
   // Every kept-index beat meets its probability beat: the two streams frame rows alike.
-  `HYCIM_ASSERT(ProbIdxAligned, (sm_out_valid && iq_valid) |-> (sm_out_last == iq_last))
+  `HYCIM_ASSERT(ProbIdxAligned, (sm_out_valid && iq_valid && sm_pop) |-> (sm_out_last == iq_last))
+  `HYCIM_ASSERT_INIT(SmLanesFit, SmLanes == Banks || SmLanes == 2 * Banks,
+                     "SmLanes must be Banks or 2 Banks")
   // The softmax and the index queue never get ahead of each other by more than the queue holds.
   `HYCIM_ASSERT(InputHold, (in_valid_i && !in_ready_o) |=> in_valid_i)
   `HYCIM_ASSERT(InputStable, (in_valid_i && !in_ready_o) |=> $stable(in_data_i))
