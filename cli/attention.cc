@@ -82,7 +82,8 @@ RunResult run_rtl(const Shape& shape, const Head& hd, const sim::AnalogParams& a
     so.trace.enabled = true;
     so.trace.file = o.trace;
   }
-  tb::ScenarioRun sr("attention", "attn_top", so, HYCIM_SOURCE_DIR "/tb/waves/attn_top.gtkw");
+  tb::ScenarioRun sr("attention", "attn_top", so,
+                     fmt::format("{}/tb/waves/attn_top_{}.gtkw", HYCIM_SOURCE_DIR, o.config));
   tb::ErrorLog log = printing_log();
   RunResult r;
   {
