@@ -1062,53 +1062,49 @@ module attn_top #(
   assign kept_hs  = kf_valid[0] && kf_ready[0];
   assign score_hs = qks_valid && qks_ready;
   assign prob_hs  = av_valid && av_ready;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      cnt_rows_out_q <= '0;
-      cnt_kenc_q     <= '0;
-      cnt_rows_q     <= '0;
-      cnt_ties_q     <= '0;
-      cnt_timeouts_q <= '0;
-      cnt_rel_q      <= '0;
-      cnt_rel_st_q   <= '0;
-      cnt_kept_q     <= '0;
-      cnt_kept_st_q  <= '0;
-      cnt_score_q    <= '0;
-      cnt_score_st_q <= '0;
-      cnt_prob_q     <= '0;
-      cnt_prob_st_q  <= '0;
-    end else if (start) begin
-      cnt_rows_out_q <= '0;
-      cnt_kenc_q     <= '0;
-      cnt_rows_q     <= '0;
-      cnt_ties_q     <= '0;
-      cnt_timeouts_q <= '0;
-      cnt_rel_q      <= '0;
-      cnt_rel_st_q   <= '0;
-      cnt_kept_q     <= '0;
-      cnt_kept_st_q  <= '0;
-      cnt_score_q    <= '0;
-      cnt_score_st_q <= '0;
-      cnt_prob_q     <= '0;
-      cnt_prob_st_q  <= '0;
-    end else if (busy) begin
-      if (out_hs) cnt_rows_out_q <= cnt_rows_out_q + 32'd1;
-      if (!m_dense && kcodes_q != s_len) cnt_kenc_q <= cnt_kenc_q + 32'd1;
-      if (rows_started_q) cnt_rows_q <= cnt_rows_q + 32'd1;
-      if (code_we) begin
-        cnt_ties_q     <= cnt_ties_q + ties_now;
-        cnt_timeouts_q <= cnt_timeouts_q + to_now;
-      end
-      if (rel_hs) cnt_rel_q <= cnt_rel_q + 32'd1;
-      if (rel_valid && !rel_ready) cnt_rel_st_q <= cnt_rel_st_q + 32'd1;
-      if (kept_hs) cnt_kept_q <= cnt_kept_q + 32'd1;
-      if (kp_valid && !kp_ready) cnt_kept_st_q <= cnt_kept_st_q + 32'd1;
-      if (score_hs) cnt_score_q <= cnt_score_q + 32'd1;
-      if (qks_valid && !qks_ready) cnt_score_st_q <= cnt_score_st_q + 32'd1;
-      if (prob_hs) cnt_prob_q <= cnt_prob_q + 32'd1;
-      if (av_valid && !av_ready) cnt_prob_st_q <= cnt_prob_st_q + 32'd1;
+  // One adder per counter: the increment of this cycle, added while BUSY, all cleared by a
+  // legal start. Index order: the names below.
+  localparam int unsigned NumCnt = 13;
+  logic [31:0] cnt_q [NumCnt];
+  logic [31:0] cnt_d [NumCnt];
+  logic [31:0] cnt_inc [NumCnt];
+  assign cnt_inc[0]  = 32'(out_hs);
+  assign cnt_inc[1]  = 32'(!m_dense && kcodes_q != s_len);
+  assign cnt_inc[2]  = 32'(rows_started_q);
+  assign cnt_inc[3]  = code_we ? ties_now : 32'd0;
+  assign cnt_inc[4]  = code_we ? to_now : 32'd0;
+  assign cnt_inc[5]  = 32'(rel_hs);
+  assign cnt_inc[6]  = 32'(rel_valid && !rel_ready);
+  assign cnt_inc[7]  = 32'(kept_hs);
+  assign cnt_inc[8]  = 32'(kp_valid && !kp_ready);
+  assign cnt_inc[9]  = 32'(score_hs);
+  assign cnt_inc[10] = 32'(qks_valid && !qks_ready);
+  assign cnt_inc[11] = 32'(prob_hs);
+  assign cnt_inc[12] = 32'(av_valid && !av_ready);
+  always_comb begin
+    for (int unsigned c = 0; c < NumCnt; c++) begin
+      if (start) cnt_d[c] = '0;
+      else if (busy) cnt_d[c] = cnt_q[c] + cnt_inc[c];
+      else cnt_d[c] = cnt_q[c];
     end
   end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cnt_q <= '{default: '0};
+    else cnt_q <= cnt_d;
+  end
+  assign cnt_rows_out_q = cnt_q[0];
+  assign cnt_kenc_q     = cnt_q[1];
+  assign cnt_rows_q     = cnt_q[2];
+  assign cnt_ties_q     = cnt_q[3];
+  assign cnt_timeouts_q = cnt_q[4];
+  assign cnt_rel_q      = cnt_q[5];
+  assign cnt_rel_st_q   = cnt_q[6];
+  assign cnt_kept_q     = cnt_q[7];
+  assign cnt_kept_st_q  = cnt_q[8];
+  assign cnt_score_q    = cnt_q[9];
+  assign cnt_score_st_q = cnt_q[10];
+  assign cnt_prob_q     = cnt_q[11];
+  assign cnt_prob_st_q  = cnt_q[12];
 
   // ---------------------------------------------------------------------------------------
   // Observation ports
