@@ -265,6 +265,15 @@ int main(int argc, char** argv) {
                     "export of scripts/minilm_export.py (codebooks on its calibration rows, "
                     "--tokens / 2 evaluation tokens per crossbar and head at most)");
   study
+      ->add_option("--mapping", so.mapping,
+                   "Crossbar mapping of every chip, chip files too: offset, differential, "
+                   "offset_cal or differential_cal (sim/README.md)")
+      ->capture_default_str();
+  study->add_option("--effect", so.effects,
+                    "Sweep only this effect (repeatable; default all): prog_sigma read_sigma "
+                    "comp_offset_sigma comp_jitter stuck_rate drift_t ir_drop g_off ticks_full "
+                    "cal_sigma (the calibrated mappings)");
+  study
       ->add_option("--layer", so.layers,
                    "With --data: a layer slot of its arrays (repeatable; default all)")
       ->transform(hycim::tb::unsigned_number(UINT32_MAX));

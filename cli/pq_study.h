@@ -20,6 +20,10 @@ struct PqStudyOptions {
   // the layer and head slots of its arrays (every pair of them; empty: all).
   std::string data_dir;
   std::vector<uint32_t> layers, heads;
+  // The crossbar mapping of every chip (sim::mapping_of; overrides a --chip file's), and the
+  // effects to sweep (names of the study's effects; empty: all).
+  std::string mapping = "offset";
+  std::vector<std::string> effects;
 };
 
 // Runs the study, prints progress and the tables, writes the JSON report and a markdown table.
