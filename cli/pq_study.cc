@@ -357,7 +357,8 @@ int pq_study(const PqStudyOptions& so) {
   namespace pq = tb::pq;
   // The crossbar mapping of every chip of the study, and the effects swept (default all): both
   // checked before anything runs.
-  const sim::Mapping mapping = sim::mapping_of(so.mapping);
+  const sim::Mapping mapping =
+      so.mapping.empty() ? AnalogParams{}.mapping : sim::mapping_of(so.mapping);
   std::vector<const Sweep*> swept;
   for (const auto& name : so.effects) {
     const auto it = std::find_if(sweeps().begin(), sweeps().end(),
@@ -410,7 +411,6 @@ int pq_study(const PqStudyOptions& so) {
   }
   auto run_one = [&](const AnalogParams& a, const Source& src) {
     po.analog = a;
-    po.analog.mapping = mapping;
     po.tokens = src.real ? &src.tokens : nullptr;
     tb::ErrorLog log = printing_log();
     auto r = pq::run<Dut>(o, po, spec, kSeq, log);
@@ -418,7 +418,10 @@ int pq_study(const PqStudyOptions& so) {
     return r;
   };
   std::vector<AnalogParams> chip_params;
-  for (const auto& f : so.chip_files) chip_params.push_back(AnalogParams::from_file(f));
+  for (const auto& f : so.chip_files) {
+    chip_params.push_back(AnalogParams::from_file(f));
+    if (!so.mapping.empty()) chip_params.back().mapping = mapping;  // else the file's own
+  }
   size_t total = 1 + so.chip_files.size() * so.chips;
   for (const auto* sw : swept) total += sw->levels.size() * (sw->random ? so.chips : 1);
   const int active_groups = real ? srcs[0].tokens.groups : spec.groups;
@@ -449,7 +452,9 @@ int pq_study(const PqStudyOptions& so) {
   double ideal_charge_early = 0, ideal_charge_none = 0;
   uint64_t ideal_tokens = 0;
   for (auto& src : srcs) {
-    const auto r = run_one(AnalogParams{}, src);
+    AnalogParams ideal;
+    ideal.mapping = mapping;
+    const auto r = run_one(ideal, src);
     src.ideal_codes = r.code_words;
     src.ideal_float = 100.0 * r.agree_float / std::max<uint64_t>(r.codes, 1);
     src.ideal_tick = 100.0 * r.agree_ideal / std::max<uint64_t>(r.codes, 1);
@@ -551,6 +556,7 @@ int pq_study(const PqStudyOptions& so) {
       p.effect = sw.effect;
       p.level = v;
       AnalogParams a;
+      a.mapping = mapping;
       sw.set(a, v);
       measure(p, a, sw.random ? so.chips : 1);
       pts.push_back(std::move(p));
@@ -638,7 +644,7 @@ int pq_study(const PqStudyOptions& so) {
     whole_md += "\n";
   }
   std::string command = fmt::format("hycim pq-study --tokens {} --chips {}", so.tokens, so.chips);
-  if (mapping != sim::Mapping::offset) command += fmt::format(" --mapping {}", so.mapping);
+  if (!so.mapping.empty()) command += fmt::format(" --mapping {}", so.mapping);
   for (const auto& e : so.effects) command += fmt::format(" --effect {}", e);
   if (real) {
     command += fmt::format(" --data {}", so.data_dir);

@@ -20,9 +20,10 @@ struct PqStudyOptions {
   // the layer and head slots of its arrays (every pair of them; empty: all).
   std::string data_dir;
   std::vector<uint32_t> layers, heads;
-  // The crossbar mapping of every chip (sim::mapping_of; overrides a --chip file's), and the
-  // effects to sweep (names of the study's effects; empty: all).
-  std::string mapping = "offset";
+  // The crossbar mapping (sim::mapping_of) of every chip, overriding a --chip file's; empty: the
+  // model's default for the sweeps, and each --chip file its own. The effects to sweep (names of
+  // the study's effects; empty: all of the mapping's).
+  std::string mapping;
   std::vector<std::string> effects;
 };
 

@@ -52,8 +52,9 @@ inline bool is_calibrated(Mapping m) {
 }
 
 struct AnalogParams {
-  // Not an effect: with every effect off each mapping is the integer golden model.
-  Mapping mapping = Mapping::offset;
+  // Not an effect: with every effect off each mapping is the integer golden model. The default,
+  // differential_cal, is HyCIM's choice for the attention path (docs/attention/pq_encoder.md).
+  Mapping mapping = Mapping::differential_cal;
   // Finite conductance range: the off state (level 0) still conducts g_off steps, e.g. a 1-40 uS
   // cell with 16 levels has dG = 2.6 uS and g_off = 1/2.6 = 0.38 steps.
   double g_off = 0.0;

@@ -256,15 +256,17 @@ TEST_F(PqXbar, ProgrammingAndReadVariationMatchTheirAnalyticVariance) {
   const double mid = 1 << (spec.g_bits - 1);
   constexpr int kN = 400;
   constexpr double kSigma = 0.01;
-  const PqCrossbar::Eval ideal = PqCrossbar(map, AnalogParams{}).eval(u);
-  PqCrossbar read_xb(map, [] {
-    AnalogParams p;
+  AnalogParams off;
+  off.mapping = Mapping::offset;  // the formula above is the offset mapping's
+  const PqCrossbar::Eval ideal = PqCrossbar(map, off).eval(u);
+  PqCrossbar read_xb(map, [&] {
+    AnalogParams p = off;
     p.read_sigma = kSigma;
     return p;
   }());
   std::vector<std::vector<double>> prog(kN), read(kN);
   for (int k = 0; k < kN; ++k) {
-    AnalogParams p;
+    AnalogParams p = off;
     p.prog_sigma = kSigma;
     p.chip_seed = static_cast<uint64_t>(k + 1);
     prog[k] = PqCrossbar(map, p).eval(u).current;
@@ -305,7 +307,7 @@ TEST_F(PqXbar, ProgrammingAndReadVariationMatchTheirAnalyticVariance) {
 }
 
 TEST_F(PqXbar, EarlyStopNeverDrawsMoreCharge) {
-  PqCrossbar xb(map, AnalogParams{});
+  PqCrossbar xb(map, AnalogParams{});  // the default mapping; the offset one: below
   double with = 0, without = 0;
   for (size_t t = 0; t < 100; ++t) {
     const auto e = xb.eval(levels(t));
@@ -626,11 +628,12 @@ TEST_F(PqXbar, MappingComesFromTheFileAndSetAndUnknownNamesAreErrors) {
     std::ofstream f(path);
     f << text;
   };
-  write("prog_sigma = 0.02\nmapping = \"differential_cal\"\n");
+  write("prog_sigma = 0.02\nmapping = \"offset_cal\"\n");
   const auto p = AnalogParams::from_file(path.string());
-  EXPECT_EQ(p.mapping, Mapping::differential_cal);
+  EXPECT_EQ(p.mapping, Mapping::offset_cal);
+  EXPECT_EQ(AnalogParams{}.mapping, Mapping::differential_cal);  // HyCIM's default
   EXPECT_TRUE(AnalogParams{}.ideal());
-  EXPECT_EQ(p.describe(), "prog_sigma=0.02 mapping=differential_cal");
+  EXPECT_EQ(p.describe(), "prog_sigma=0.02 mapping=offset_cal");
   for (const auto m : kMappings) EXPECT_EQ(mapping_of(mapping_name(m)), m);
   const std::pair<const char*, const char*> bad[] = {
       {"g_off = 0\nmapping = \"diff\"\n",
@@ -656,7 +659,7 @@ TEST_F(PqXbar, MappingComesFromTheFileAndSetAndUnknownNamesAreErrors) {
   EXPECT_EQ(q.describe(), "mapping=differential");
   EXPECT_THROW(q.set("mapping", "Differential"), Error);
   EXPECT_EQ(q.mapping, Mapping::differential);
-  q.set("mapping", "offset");
+  q.set("mapping", "differential_cal");
   EXPECT_EQ(q.describe(), "ideal");
 }
 
