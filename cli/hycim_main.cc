@@ -264,6 +264,14 @@ int main(int argc, char** argv) {
                     "Real tokens: a directory of INT8 Q/K, tests/attention/data/minilm or a full "
                     "export of scripts/minilm_export.py (codebooks on its calibration rows, "
                     "--tokens / 2 evaluation tokens per crossbar and head at most)");
+  study->add_option("--mapping", so.mapping,
+                    "Crossbar mapping of every chip, chip files too: offset, differential, "
+                    "offset_cal or differential_cal (sim/README.md); default: the model's "
+                    "default, and a chip file's own");
+  study->add_option("--effect", so.effects,
+                    "Sweep only this effect (repeatable; default all): prog_sigma read_sigma "
+                    "comp_offset_sigma comp_jitter stuck_rate drift_t ir_drop g_off ticks_full "
+                    "cal_sigma (the calibrated mappings)");
   study
       ->add_option("--layer", so.layers,
                    "With --data: a layer slot of its arrays (repeatable; default all)")

@@ -33,6 +33,7 @@ struct Sweep {
   std::vector<double> levels;
   bool random = true;
   std::function<void(AnalogParams&, double)> set;
+  bool cal_only = false;  // an effect of the calibrated mappings only: swept with them only
 };
 
 const std::vector<Sweep>& sweeps() {
@@ -86,6 +87,12 @@ const std::vector<Sweep>& sweeps() {
        {8, 16, 32, 64, 128, 256, 512},
        false,
        [](AnalogParams& p, double v) { p.ticks_full = static_cast<uint32_t>(v); }},
+      {"cal_sigma",
+       "relative sigma of the trimmed current",
+       {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02},
+       true,
+       [](AnalogParams& p, double v) { p.cal_sigma = v; },
+       true},
   };
   return s;
 }
@@ -348,6 +355,29 @@ double threshold_level(const std::vector<Point>& pts, const std::string& effect,
 
 int pq_study(const PqStudyOptions& so) {
   namespace pq = tb::pq;
+  // The crossbar mapping of every chip of the study, and the effects swept (default all): both
+  // checked before anything runs.
+  const sim::Mapping mapping =
+      so.mapping.empty() ? AnalogParams{}.mapping : sim::mapping_of(so.mapping);
+  std::vector<const Sweep*> swept;
+  for (const auto& name : so.effects) {
+    const auto it = std::find_if(sweeps().begin(), sweeps().end(),
+                                 [&](const Sweep& sw) { return sw.effect == name; });
+    if (it == sweeps().end()) {
+      std::string known;
+      for (const auto& sw : sweeps()) known += " " + sw.effect;
+      throw Error(fmt::format("pq-study: --effect {} is not an effect of the study (known:{})",
+                              name, known));
+    }
+    if (std::find(swept.begin(), swept.end(), &*it) == swept.end()) swept.push_back(&*it);
+  }
+  if (swept.empty()) {
+    for (const auto& sw : sweeps()) {
+      if (!sw.cal_only || sim::is_calibrated(mapping)) swept.push_back(&sw);
+    }
+  } else {  // in study order
+    std::sort(swept.begin(), swept.end());
+  }
   check_writable(so.json, "pq-study --json");
   check_writable(so.table, "pq-study --table");
   using Dut = Vpq_encoder_ci;
@@ -388,9 +418,12 @@ int pq_study(const PqStudyOptions& so) {
     return r;
   };
   std::vector<AnalogParams> chip_params;
-  for (const auto& f : so.chip_files) chip_params.push_back(AnalogParams::from_file(f));
+  for (const auto& f : so.chip_files) {
+    chip_params.push_back(AnalogParams::from_file(f));
+    if (!so.mapping.empty()) chip_params.back().mapping = mapping;  // else the file's own
+  }
   size_t total = 1 + so.chip_files.size() * so.chips;
-  for (const auto& sw : sweeps()) total += sw.levels.size() * (sw.random ? so.chips : 1);
+  for (const auto* sw : swept) total += sw->levels.size() * (sw->random ? so.chips : 1);
   const int active_groups = real ? srcs[0].tokens.groups : spec.groups;
   const size_t tokens_per_src =
       real ? srcs[0].eval_rows[0] + srcs[0].eval_rows[1] : static_cast<size_t>(runs) * kSeq;
@@ -410,16 +443,18 @@ int pq_study(const PqStudyOptions& so) {
                        runs * kSeq, pq::kDefaultSigma);
   }
   fmt::print(
-      "hycim pq-study: {}, ci pq_encoder RTL, {} chip seeds per point of a random effect, {} "
-      "points x {} token set(s)\n",
-      what, so.chips, total, srcs.size());
+      "hycim pq-study: {}, ci pq_encoder RTL, {} mapping, {} chip seeds per point of a random "
+      "effect, {} points x {} token set(s)\n",
+      what, sim::mapping_name(mapping), so.chips, total, srcs.size());
 
   // The ideal chip per source: its codes are the reference of every other chip.
   Count ideal_all;
   double ideal_charge_early = 0, ideal_charge_none = 0;
   uint64_t ideal_tokens = 0;
   for (auto& src : srcs) {
-    const auto r = run_one(AnalogParams{}, src);
+    AnalogParams ideal;
+    ideal.mapping = mapping;
+    const auto r = run_one(ideal, src);
     src.ideal_codes = r.code_words;
     src.ideal_float = 100.0 * r.agree_float / std::max<uint64_t>(r.codes, 1);
     src.ideal_tick = 100.0 * r.agree_ideal / std::max<uint64_t>(r.codes, 1);
@@ -514,12 +549,14 @@ int pq_study(const PqStudyOptions& so) {
     std::fflush(stdout);
   };
   std::vector<Point> pts;
-  for (const auto& sw : sweeps()) {
+  for (const auto* swp : swept) {
+    const auto& sw = *swp;
     for (double v : sw.levels) {
       Point p;
       p.effect = sw.effect;
       p.level = v;
       AnalogParams a;
+      a.mapping = mapping;
       sw.set(a, v);
       measure(p, a, sw.random ? so.chips : 1);
       pts.push_back(std::move(p));
@@ -544,7 +581,8 @@ int pq_study(const PqStudyOptions& so) {
   };
   nlohmann::json thr = nlohmann::json::object();
   std::string thr_md = "| effect | unit | > 99 % | > 95 % | > 90 % |\n|---|---|---|---|---|\n";
-  for (const auto& sw : sweeps()) {
+  for (const auto* swp : swept) {
+    const auto& sw = *swp;
     if (sw.effect == "ticks_full") continue;
     std::string row = fmt::format("| {} | {} |", sw.effect, sw.unit);
     for (double t : {99.0, 95.0, 90.0}) {
@@ -576,7 +614,8 @@ int pq_study(const PqStudyOptions& so) {
         "\nLargest tested level at which the worst chip's agreement with the ideal chip stays "
         "above 95 %, per head:\n\n| effect | pooled | {} |\n|---|---|{}\n",
         fmt::join(labels, " | "), sep);
-    for (const auto& sw : sweeps()) {
+    for (const auto* swp : swept) {
+      const auto& sw = *swp;
       if (sw.effect == "ticks_full") continue;
       std::string row =
           fmt::format("| {} | {} |", sw.effect, level_str(threshold_level(pts, sw.effect, 95, -1)));
@@ -605,6 +644,8 @@ int pq_study(const PqStudyOptions& so) {
     whole_md += "\n";
   }
   std::string command = fmt::format("hycim pq-study --tokens {} --chips {}", so.tokens, so.chips);
+  if (!so.mapping.empty()) command += fmt::format(" --mapping {}", so.mapping);
+  for (const auto& e : so.effects) command += fmt::format(" --effect {}", e);
   if (real) {
     command += fmt::format(" --data {}", so.data_dir);
     for (auto l : so.layers) command += fmt::format(" --layer {}", l);
@@ -628,6 +669,7 @@ int pq_study(const PqStudyOptions& so) {
   }
   std::string md = fmt::format(
       "# PQ code agreement vs analog non-idealities\n\n"
+      "Crossbar mapping: {} (sim/attention/pq_xbar.h).\n\n"
       "{}, one effect at a time, {} chip seeds per level of a random effect (mean [worst, "
       "best]).\n"
       "Ideal chip: {:.2f} % of codes equal the float nearest centroid (the cost of {}-bit input "
@@ -639,8 +681,8 @@ int pq_study(const PqStudyOptions& so) {
       "| effect | level | vs ideal chip % | vs float NC % | ties % | timeouts % | cycles/token | "
       "charge/token early | charge/token none | early/none |{}\n"
       "|---|---|---|---|---|---|---|---|---|---|{}\n",
-      intro, so.chips, ideal_float, spec.in_bits, thr_md, head_md, whole_md, per_head_cols,
-      per_head_sep);
+      sim::mapping_name(mapping), intro, so.chips, ideal_float, spec.in_bits, thr_md, head_md,
+      whole_md, per_head_cols, per_head_sep);
   for (const auto& p : pts) {
     const Stat si = stat_of(p.agree_ideal), sf = stat_of(p.agree_float);
     md += fmt::format(
@@ -662,6 +704,7 @@ int pq_study(const PqStudyOptions& so) {
   nlohmann::json j;
   j["benchmark"] = "pq-study";
   j["command"] = command;
+  j["mapping"] = sim::mapping_name(mapping);
   j["tokens"] = real ? "real" : "gaussian";
   j["tokens_per_run"] = tokens_per_src;  // per token set (head); kept under its old name
   j["chips"] = so.chips;
@@ -691,7 +734,8 @@ int pq_study(const PqStudyOptions& so) {
     nlohmann::json ht = nlohmann::json::array();
     for (size_t i = 0; i < srcs.size(); ++i) {
       nlohmann::json t = nlohmann::json::object();
-      for (const auto& sw : sweeps()) {
+      for (const auto* swp : swept) {
+        const auto& sw = *swp;
         if (sw.effect == "ticks_full") continue;
         for (double x : {99.0, 95.0, 90.0}) {
           t[sw.effect][fmt::format("{:g}", x)] =
@@ -709,7 +753,8 @@ int pq_study(const PqStudyOptions& so) {
                                  {"no_early_stop", ideal_charge_none}};
   j["thresholds_worst_chip_vs_ideal_pct"] = thr;
   // The effects in sweep order with their units, for scripts/plot_pq_study.py's panels and axes.
-  for (const auto& sw : sweeps()) {
+  for (const auto* swp : swept) {
+    const auto& sw = *swp;
     j["effects"].push_back({{"name", sw.effect}, {"unit", sw.unit}, {"random", sw.random}});
   }
   auto per_head_json = [&](const Point& p) {

@@ -20,6 +20,11 @@ struct PqStudyOptions {
   // the layer and head slots of its arrays (every pair of them; empty: all).
   std::string data_dir;
   std::vector<uint32_t> layers, heads;
+  // The crossbar mapping (sim::mapping_of) of every chip, overriding a --chip file's; empty: the
+  // model's default for the sweeps, and each --chip file its own. The effects to sweep (names of
+  // the study's effects; empty: all of the mapping's).
+  std::string mapping;
+  std::vector<std::string> effects;
 };
 
 // Runs the study, prints progress and the tables, writes the JSON report and a markdown table.

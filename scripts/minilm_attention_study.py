@@ -38,11 +38,13 @@ CHIP_COMMON = {"g_off": 0.38, "read_sigma": 0.002, "stuck_on_rate": 1e-4, "stuck
                "comp_offset_sigma": 0.002}
 
 
-def chip_toml(path, sigma, seed):
+def chip_toml(path, sigma, seed, mapping=None):
     with open(path, "w") as f:
         for k, v in CHIP_COMMON.items():
             f.write(f"{k} = {v}\n")
         f.write(f"prog_sigma = {sigma}\nchip_seed = {seed}\nrun_seed = {seed + 7}\n")
+        if mapping:
+            f.write(f'mapping = "{mapping}"\n')
 
 
 def pad(arrs, s_max):
@@ -200,11 +202,15 @@ def plot(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hycim", default=os.path.join(ROOT, "build", "hycim"), help="the hycim binary")
-    ap.add_argument("--density", nargs="+", default=["1/8", "1/4", "1/3"])
+    ap.add_argument("--density", nargs="*", default=["1/8", "1/4", "1/3"],
+                    help="densities of the ideal-chip runs (none: chip runs only)")
     ap.add_argument("--mode", nargs="+", default=["table", "match"], choices=["table", "match"])
     ap.add_argument("--sigma", type=float, nargs="*", default=[0.01, 0.02, 0.05],
                     help="programming sigmas of the chip runs (table mode)")
     ap.add_argument("--chip-density", nargs="*", default=["1/4", "1/3"], help="densities of the chip runs")
+    ap.add_argument("--mapping", default=None,
+                    help="crossbar mapping of the chip runs (sim/README.md: offset, differential, offset_cal, "
+                         "differential_cal; default: the model's default)")
     ap.add_argument("--long", type=int, default=8, help="evaluation sequences of 128 tokens")
     ap.add_argument("--short", type=int, default=8, help="short evaluation sentences")
     ap.add_argument("--calib", type=int, default=12, help="calibration sequences (scales, codebooks)")
@@ -247,16 +253,20 @@ def main():
         for i, st in enumerate(settings):
             if st["chip"]:
                 st["chip"] = os.path.join(work, f"chip_{st['sigma']}.toml")
-                chip_toml(st["chip"], st["sigma"], 1)
+                chip_toml(st["chip"], st["sigma"], 1, a.mapping)
             dens_f = float(Fraction(st["density"]))
             st_run = dict(st, density=dens_f)
             t1 = time.time()
             r = run_setting(model, a.hycim, evals, scales, calib, st_run, os.path.join(work, f"s{i}"),
                             dense_emb, print)
             name = "ideal" if not st["chip"] else f"sigma {100 * st['sigma']:g}%"
+            if st["chip"] and a.mapping:
+                name += f" {a.mapping}"
             r.update({"mode": st["mode"], "density": st["density"], "density_f": dens_f, "sigma": st["sigma"],
                       "chip_name": name,
-                      "chip_params": dict(CHIP_COMMON, prog_sigma=st["sigma"]) if st["chip"] else None})
+                      "chip_params": dict(CHIP_COMMON, prog_sigma=st["sigma"],
+                                          **({"mapping": a.mapping} if a.mapping else {}))
+                      if st["chip"] else None})
             results.append(r)
             print(f"  [{i + 1}/{len(settings)}] {name:10} {st['mode']:5} density {st['density']:>4}: "
                   f"recall {r['recall_mean']:.3f} attn rel.err {r['attn_rel_fro_mean']:.4f} "

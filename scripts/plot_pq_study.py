@@ -7,8 +7,8 @@ effect's level, with the 90/95/99 % thresholds the study reports; one panel for 
 proxy (charge per token with and without early stop) against the WTA clock resolution; and,
 when the study ran whole chip files (--chip), one panel with their agreement.
 
-Several reports (e.g. Gaussian tokens and the real Q/K of `--data`) share the panels, one colour
-pair per report; a real-data report adds each head's agreement with the ideal chip as thin
+Several reports (e.g. Gaussian tokens and the real Q/K of `--data`, or two crossbar mappings,
+`--mapping`) share the panels, one colour pair per report; a real-data report adds each head's agreement with the ideal chip as thin
 lines and a panel with each head's ideal-chip agreement with the float nearest centroid.
 
     scripts/plot_pq_study.py [REPORT ...] [-o reports/pq_study.png] [--dpi 100]
@@ -189,7 +189,10 @@ def main():
              "(scripts/bootstrap.sh) and run this script with /usr/bin/python3")
 
     try:
-        tagged = [(tag_of(rep), rep, PALETTE[i]) for i, (_, rep) in enumerate(reps)]
+        # Reports of different crossbar mappings (hycim pq-study --mapping) name theirs.
+        mappings = {rep.get("mapping", "offset") for _, rep in reps}
+        tagged = [(tag_of(rep) + (f", {rep.get('mapping', 'offset')}" if len(mappings) > 1 else ""),
+                   rep, PALETTE[i]) for i, (_, rep) in enumerate(reps)]
         first = reps[0][1]
         effects = [(n, u) for n, u in effects_of(first) if n != "ticks_full"]
         whole = [(t, rep["whole_chips"], c) for t, rep, c in tagged if rep.get("whole_chips")]
@@ -209,7 +212,10 @@ def main():
         for ax, (name, unit) in zip(axes, effects):
             agreement_panel(ax, name, unit, series(name))
         handles, labels = axes[0].get_legend_handles_labels()
-        energy_panel(axes[len(effects)], series("ticks_full"))
+        if any(pts for _, pts, _, _ in series("ticks_full")):
+            energy_panel(axes[len(effects)], series("ticks_full"))
+        else:  # a study of some effects only (--effect)
+            axes[len(effects)].set_visible(False)
         k = len(effects) + 1
         if whole:
             whole_chip_panel(axes[k], whole)

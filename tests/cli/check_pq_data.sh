@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hycim pq-study --data refuses, before any simulation, a missing or wrong directory, a missing
-# file, arrays of the wrong type or shape, and layer/head slots out of range, each with a message
-# naming it.
+# file, arrays of the wrong type or shape, layer/head slots out of range, an unknown --mapping and
+# an unknown --effect, each with a message naming it.
 #   tests/cli/check_pq_data.sh PATH/TO/hycim FIXTURE_DIR
 set -uo pipefail
 hycim=$(realpath "$1")
@@ -79,5 +79,8 @@ write_i8 "$dir/d/calib_k_i8.npy" 2 3 8 32
 expect_error "8 calibration rows, the codebook needs 16" --data "$dir/d"
 expect_error "--layer 2: $fixture has 2 slots (0..1)" --data "$fixture" --layer 2
 expect_error "--head 3: $fixture has 3 slots (0..2)" --data "$fixture" --layer 1 --head 3
+# The study's own options: an unknown crossbar mapping or effect.
+expect_error "mapping = 'diff' is not a crossbar mapping (known: offset differential" --mapping diff
+expect_error "--effect prog is not an effect of the study (known: prog_sigma" --effect prog
 if ((fail)); then exit 1; fi
 echo "check_pq_data: ok"

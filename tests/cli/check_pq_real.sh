@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hycim pq-study --data on a small sample of the MiniLM fixture (one head, 32 Q + 32 K tokens,
-# one chip): it runs, the JSON report has the real-data fields with consistent values, and
-# scripts/plot_pq_study.py draws it (scripts/check_png.py checks the PNG).
+# one chip, the offset mapping, whose sensitivity the checks below assume): it runs, the JSON
+# report has the real-data fields with consistent values, and scripts/plot_pq_study.py draws it
+# (scripts/check_png.py checks the PNG).
 #   tests/cli/check_pq_real.sh PATH/TO/hycim FIXTURE_DIR OUT_DIR PLOT_PYTHON
 set -uo pipefail
 hycim=$(realpath "$1")
@@ -11,7 +12,7 @@ py=$4
 src=$(dirname "$(realpath "$0")")/../..
 mkdir -p "$out"
 rm -f "$out/pq_real.json" "$out/pq_real.md" "$out/pq_real.png"
-if ! "$hycim" pq-study --data "$fixture" --layer 1 --head 2 --tokens 64 --chips 1 \
+if ! "$hycim" pq-study --data "$fixture" --layer 1 --head 2 --tokens 64 --chips 1 --mapping offset \
     --json "$out/pq_real.json" --table "$out/pq_real.md" >"$out/pq_real.log" 2>&1; then
   echo "check_pq_real: hycim pq-study --data failed:" >&2
   tail -5 "$out/pq_real.log" >&2
@@ -25,6 +26,7 @@ def want(cond, what):
     if not cond:
         bad.append(what)
 want(r.get("tokens") == "real", "tokens == real")
+want(r.get("mapping") == "offset", "mapping == offset (--mapping)")
 want(r.get("active_groups") == 4, "active_groups == 4")
 d = r.get("data", {})
 want(d.get("layout") == "fixture" and d.get("head_dim") == 32 and d.get("padded_to") == 64,
