@@ -48,6 +48,14 @@ class Engine {
     bool accept = false, retire = false, stall = false;
   };
   Hs step(bool in_valid, const Beat* bt, bool out_ready);
+  uint64_t rows_read() const { return rows_; }
+  bool held() const {
+    if (count_ > 0) return true;
+    for (uint32_t b = 0; b < banks_; ++b) {
+      if (!queue_[b].empty() || stage_[b]) return true;
+    }
+    return false;
+  }
 
  private:
   struct Slot {
@@ -65,6 +73,7 @@ class Engine {
   uint32_t head_ = 0, tail_ = 0, count_ = 0, cur_ = 0;
   bool started_ = false;
   std::vector<uint8_t> disp_;
+  uint64_t rows_ = 0;
 };
 
 Engine::Hs Engine::step(bool in_valid, const Beat* bt, bool out_ready) {
@@ -102,6 +111,7 @@ Engine::Hs Engine::step(bool in_valid, const Beat* bt, bool out_ready) {
     if (queue_[b].empty()) continue;
     stage_[b] = queue_[b].front();
     queue_[b].pop_front();
+    ++rows_;
   }
   if (alloc) slots_[tail_] = Slot{false, bt->vmask, 0, bt->last};
   for (uint32_t l : go) {
@@ -564,6 +574,46 @@ AttnCyclePrediction attn_cycles(const AttnConfig& c, const AttnCycleBuild& b,
   p.rows = p.cycles - p.first_row;
   p.cfg_done = cfg_done_at;
   return p;
+}
+
+SramTiming attn_engine_replay(const SramTimingConfig& c, std::span<const SramBeat> beats) {
+  HYCIM_CHECK(c.rob_depth == 0 || c.rob_depth == sram_rob_depth(c.queue_depth),
+              "the head model's engines have the RTL's reorder depth");
+  std::vector<Beat> in;
+  for (const auto& sb : beats) {
+    HYCIM_CHECK(sb.idx.size() == c.banks && sb.valid.size() == c.banks, "beat of {} lanes",
+                sb.idx.size());
+    Beat bt;
+    bt.idx = sb.idx;
+    for (uint32_t l = 0; l < c.banks; ++l) bt.vmask |= (sb.valid[l] ? 1u : 0u) << l;
+    bt.last = sb.last;
+    in.push_back(bt);
+  }
+  Engine eng(c.banks, c.queue_depth);
+  SramTiming t;
+  bool avo = false;  // AV: the output register
+  size_t n = 0;
+  for (uint64_t cyc = 0;; ++cyc) {
+    HYCIM_CHECK(cyc < 100000 + 8 * uint64_t{beats.size()} * c.banks, "no progress");
+    if (n == in.size() && !eng.held() && !avo) {
+      t.end_cycle = cyc;
+      break;
+    }
+    if (avo) t.out.push_back(cyc);
+    const bool valid = n < in.size();
+    const bool last = eng.out_valid() && eng.out_last();
+    const Engine::Hs h = eng.step(valid, valid ? &in[n] : nullptr, true);
+    if (h.retire && c.engine == SramEngine::kQk) t.out.push_back(cyc);
+    avo = c.engine == SramEngine::kAv && h.retire && last;
+    if (h.stall) ++t.stall_cycles;
+    if (h.accept) {
+      t.accept.push_back(cyc);
+      ++n;
+    }
+  }
+  t.rows_read = eng.rows_read();
+  t.macs = t.rows_read * c.dim;
+  return t;
 }
 
 }  // namespace hycim::golden

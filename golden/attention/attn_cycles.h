@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "golden/attention/attn_head.h"
+#include "golden/attention/sram_cim.h"
 
 namespace hycim::golden {
 
@@ -112,5 +113,11 @@ AttnCyclePrediction attn_cycles(const AttnConfig& c, const AttnCycleBuild& b,
 
 // The per-stage figures alone (no simulation); mean_race: the Q tokens' mean race.
 AttnStageRates attn_stage_rates(const AttnConfig& c, const AttnCycleBuild& b, double mean_race);
+
+// The SRAM-CIM engine model the head model uses (with an output that may stall), run alone with
+// its output always ready and every beat offered as soon as the previous one is taken: the same
+// figures as golden::sram_cim_cycles without arrival times (accept, out, rows_read, stall_cycles,
+// end_cycle), which the unit test checks.
+SramTiming attn_engine_replay(const SramTimingConfig& c, std::span<const SramBeat> beats);
 
 }  // namespace hycim::golden
