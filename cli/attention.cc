@@ -19,6 +19,7 @@
 #include "Vattn_top_minilm.h"
 #include "attn_data.h"
 #include "attn_scenario.h"
+#include "golden/attention/attn_cycles.h"
 #include "golden/core/check.h"
 #include "golden/core/npy.h"
 #include "hycim_configs.h"
@@ -68,6 +69,7 @@ struct RunResult {
   std::vector<std::vector<uint32_t>> kept;
   Tensor<int8_t> out;
   uint64_t kept_total = 0, valid_total = 0;
+  std::vector<uint32_t> k_race, q_race;  // race length of every token (sparse)
 };
 
 template <class Dut>
@@ -90,6 +92,8 @@ RunResult run_rtl(const Shape& shape, const Head& hd, const sim::AnalogParams& a
     tb::attn::AttnBench<Dut> b(sr.harness, log, sr.stall_rng, so.stall, shape);
     if (!hd.cfg.dense) b.set_chips(hd.map_q, hd.map_k, ap);
     r.st = tb::attn::run_head(b, shape, hd, log);
+    r.q_race = b.race_ticks[0];
+    r.k_race = b.race_ticks[1];
     b.finish_all();
     sr.rep.tensors = b.tallies();
     sr.rep.runs = 1;
@@ -200,6 +204,24 @@ int run_config(const AttentionOptions& o) {
   };
   auto ratio = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / b : 0.0; };
 
+  // The cycle model (golden/attention/attn_cycles.h) on this run's races and kept keys.
+  const golden::AttnCycleBuild cb{
+      static_cast<uint32_t>(C::kAttnEncoders),    static_cast<uint32_t>(C::kSramBanks),
+      static_cast<uint32_t>(C::kRelevanceLanes),  static_cast<uint32_t>(C::kSramQueueDepth),
+      static_cast<uint32_t>(C::kSeqLenMax),       static_cast<uint32_t>(C::kHeadDim),
+      static_cast<uint32_t>(C::kAttnSoftmaxLanes)};
+  golden::AttnCycleInput mi;
+  mi.k_race = sp.k_race;
+  mi.q_race = sp.q_race;
+  mi.kept = sp.kept;
+  const golden::AttnCyclePrediction m_sp = golden::attn_cycles(c, cb, mi);
+  golden::AttnCyclePrediction m_dn;
+  if (o.dense) {
+    golden::AttnConfig cd = c;
+    cd.dense = true;
+    m_dn = golden::attn_cycles(cd, cb, {});
+  }
+
   // Per-stage table: beats, stall cycles (a beat waited for the next stage), cycles per row.
   struct Stage {
     std::string name;
@@ -245,8 +267,12 @@ int run_config(const AttentionOptions& o) {
                sp.valid_total);
     fmt::print("  {:<28} {:>9} cycles (K encode {}, rows {})\n", "sparse head", sp_cycles,
                sp.st.kenc, sp_rows);
+    fmt::print("  {:<28} {:>9} cycles (K encode {}, rows {}; bound: {}, {:.1f} cycles/row)\n",
+               "  cycle model", m_sp.cycles, m_sp.kenc, m_sp.rows, m_sp.rates.bound,
+               m_sp.rates.bound_cycles);
     if (o.dense) {
       fmt::print("  {:<28} {:>9} cycles (rows {})\n", "dense head (same RTL)", dn_cycles, dn_rows);
+      fmt::print("  {:<28} {:>9} cycles (rows {})\n", "  cycle model", m_dn.cycles, m_dn.rows);
       fmt::print("  {:<28} {:.2f}x whole head, {:.2f}x row phase (limit {:.2f}x)\n",
                  "speedup vs dense", ratio(dn_cycles, sp_cycles), ratio(dn_rows, sp_rows),
                  1.0 / density);
@@ -325,6 +351,14 @@ int run_config(const AttentionOptions& o) {
         {"dense", dn_cycles},
         {"dense_rows", dn_rows}}},
       {"speedup", {{"head", ratio(dn_cycles, sp_cycles)}, {"rows", ratio(dn_rows, sp_rows)}}},
+      {"cycle_model",
+       {{"sparse", m_sp.cycles},
+        {"sparse_kenc", m_sp.kenc},
+        {"sparse_rows", m_sp.rows},
+        {"sparse_bound", m_sp.rates.bound},
+        {"sparse_bound_cycles_per_row", m_sp.rates.bound_cycles},
+        {"dense", o.dense ? m_dn.cycles : 0},
+        {"dense_rows", o.dense ? m_dn.rows : 0}}},
       {"mac_utilization",
        {{"sparse_qk", qk_util},
         {"sparse_av", av_util},

@@ -7,6 +7,7 @@
 //   hycim pq-study                  PQ code agreement vs analog non-idealities
 //   hycim attention                 one real attention head through attn_top, sparse vs dense
 //   hycim attention-golden          a layer of heads on the golden sparse head (accuracy study)
+//   hycim attention-model           the attn_top cycle model swept over encoders, density, softmax
 // Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
@@ -24,6 +25,7 @@
 
 #include "attention.h"
 #include "attention_golden.h"
+#include "attention_model.h"
 #include "cli_numbers.h"
 #include "golden/core/check.h"
 #include "hycim_configs.h"
@@ -348,6 +350,31 @@ int main(int argc, char** argv) {
       ->transform(hycim::tb::unsigned_number(UINT32_MAX));
   ag->add_flag("-q,--quiet", go.quiet, "Print nothing but errors");
 
+  auto* am = app.add_subcommand(
+      "attention-model",
+      "The attn_top cycle model (no RTL) swept over encoder instances, kept density and softmax "
+      "lanes: predicted sparse and dense head cycles, row phase, bounding stage, speedup");
+  hycim::cli::AttentionModelOptions mo;
+  am->add_option("--seq-len", mo.seq_len, "Tokens of the head (bert sizes: up to 512)")
+      ->capture_default_str();
+  am->add_option("--banks", mo.banks, "SRAM-CIM banks")->capture_default_str();
+  am->add_option("--rel-lanes", mo.rel_lanes, "Relevance lanes")->capture_default_str();
+  am->add_option("--queue-depth", mo.queue_depth, "SRAM-CIM bank queue depth")
+      ->capture_default_str();
+  am->add_option("--encoders", mo.encoders, "Encoder instances to sweep")->capture_default_str();
+  am->add_option("--densities", mo.densities, "Kept densities to sweep")->capture_default_str();
+  am->add_option("--sm-factors", mo.sm_factors, "Softmax lanes as multiples of the banks")
+      ->capture_default_str();
+  am->add_option("--race", mo.race,
+                 "Every race this many ticks (0: per token, a random head on the ideal crossbar)")
+      ->capture_default_str();
+  am->add_flag("--causal", mo.causal, "A causal head");
+  am->add_option("--seed", mo.seed, "Seed of the random head")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT64_MAX));
+  am->add_option("--json", mo.json, "JSON report path")->capture_default_str();
+  am->add_flag("-q,--quiet", mo.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -359,6 +386,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return cmd_list(scenarios);
     if (app.got_subcommand("config")) return cmd_config(config_name);
     if (app.got_subcommand("attention-golden")) return hycim::cli::attention_golden(go);
+    if (app.got_subcommand("attention-model")) return hycim::cli::attention_model(mo);
 
     if (app.got_subcommand("throughput")) {
       if (thr_json.empty()) thr_json = fmt::format("reports/throughput_{}.json", thr_block);

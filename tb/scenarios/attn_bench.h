@@ -252,6 +252,8 @@ struct AttnBench : ClockPlugin {
   Scoreboard<ProbBeat> sb_prob;
   Scoreboard<OutRow> sb_out;
   uint64_t races = 0, ties = 0, timeouts = 0;
+  // Race length (the WTA's done tick) of every token of the current head: [0] Q, [1] K.
+  std::vector<uint32_t> race_ticks[2];
 
   AttnBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& stall_rng,
             const StallProfile& stall, const Shape& s)
@@ -350,6 +352,8 @@ struct AttnBench : ClockPlugin {
     have_[1].assign(S, 0);
     code_[0].assign(S, 0);
     code_[1].assign(S, 0);
+    race_ticks[0].assign(S, 0);
+    race_ticks[1].assign(S, 0);
     rows_done_ = 0;
     golden_rows_.clear();
     prob_slot_ = 0;
@@ -495,6 +499,7 @@ struct AttnBench : ClockPlugin {
       return;
     }
     have_[sel][tok] = 1;
+    race_ticks[sel][tok] = w.done_tick;
     code_[sel][tok] = w.code_word();
     auto& codes = k ? in_.kcodes : in_.qcodes;
     for (uint32_t m = 0; m < s_.subspaces; ++m) codes(tok, m) = w.code[m];

@@ -7,6 +7,7 @@
 
 #include "Vattn_top_ci.h"
 #include "attn_scenario.h"
+#include "golden/attention/attn_cycles.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
 
@@ -95,6 +96,82 @@ TEST_F(AttnTopDirected, HeadsBackToBack) {
   }
   EXPECT_TRUE(b.finish_all());
   EXPECT_GT(b.sb_out.compared(), 0u);
+}
+
+// The cycle model (golden/attention/attn_cycles.h) against the RTL's CYC_KENC, CYC_ROWS and
+// CYCLES: random heads (sparse and dense, causal, match mode, forced keeps, narrower heads, short
+// race timeouts, several S and k), the output always ready; the model gets each run's race
+// lengths (the WTA results of the crossbar responders) and kept indices. Simulated cycles, not
+// wall time: the comparison is deterministic for a seed.
+TEST_F(AttnTopDirected, CycleModelMatchesRegisters) {
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, StallProfile::none(), kShape);
+  const golden::AttnCycleBuild cb{kShape.encoders,          kShape.banks,   kShape.rel_lanes,
+                                  cfg::Ci::kSramQueueDepth, kShape.seq_max, kShape.dim,
+                                  kShape.sm_lanes};
+  constexpr int kHeads = 60;
+  uint64_t max_dev = 0, max_dev_free = 0;
+  double sum_dev = 0, sum_dev_free = 0;
+  int n = 0;
+  for (int h = 0; h < kHeads && log().ok(); ++h) {
+    HeadSpec hs;
+    const uint32_t sizes[] = {1, 2, 5, 8, 16, 23, 32, 40, 57, 64};
+    hs.seq_len = sizes[static_cast<size_t>(rng().uniform_int(0, 9))];
+    hs.dense = h % 4 == 3;
+    hs.causal = rng().bernoulli(0.5);
+    hs.match = !hs.dense && rng().bernoulli(0.3);
+    hs.force_first = rng().bernoulli(0.2);
+    hs.force_diag = rng().bernoulli(0.2);
+    const double dens[] = {0.125, 0.25, 1.0 / 3, 0.5, 1.0};
+    hs.density = dens[static_cast<size_t>(rng().uniform_int(0, 4))];
+    if (rng().bernoulli(0.2)) hs.head_dim = kShape.dim / 2;
+    if (!hs.dense && rng().bernoulli(0.2))
+      hs.enc_tmax = static_cast<uint32_t>(40 + rng().uniform_int(0, 100));
+    const Head hd = random_head(rng(), kShape, hs, seed() + static_cast<uint64_t>(h));
+    if (!hd.cfg.dense) b.set_chips(hd.map_q, hd.map_k, {});
+    const HeadStats st = run_head(b, kShape, hd, log());
+    golden::AttnCycleInput in;
+    if (!hd.cfg.dense) {
+      in.k_race = b.race_ticks[1];
+      in.q_race = b.race_ticks[0];
+    }
+    const golden::AttnCyclePrediction free = golden::attn_cycles(hd.cfg, cb, in);
+    for (const auto& r : b.rows()) in.kept.push_back(r.kept);
+    const golden::AttnCyclePrediction pr = golden::attn_cycles(hd.cfg, cb, in);
+    auto dev = [](uint64_t x, uint64_t y) { return x > y ? x - y : y - x; };
+    const uint64_t d =
+        std::max({dev(pr.kenc, st.kenc), dev(pr.rows, st.rows_cycles), dev(pr.cycles, st.cycles)});
+    const uint64_t df = std::max(
+        {dev(free.kenc, st.kenc), dev(free.rows, st.rows_cycles), dev(free.cycles, st.cycles)});
+    fmt::print(
+        "  head {:>2}: S {:>2} k {:>2} {}{}{}  RTL {:>5} ({:>5}, {:>5})  model {:>5} ({:>5}, "
+        "{:>5})  conflict-free {:>5}  stalls RTL/model rel {}/{} kept {}/{} score {}/{} prob "
+        "{}/{} qk {}/{}\n",
+        h, hd.cfg.seq_len, hd.cfg.topk, hd.cfg.dense ? "dense " : "sparse",
+        hd.cfg.causal ? " causal" : "       ", hd.cfg.match ? " match" : "      ", st.cycles,
+        st.kenc, st.rows_cycles, pr.cycles, pr.kenc, pr.rows, free.cycles, st.rel_stalls,
+        pr.rel_stalls, st.kept_stalls, pr.kept_stalls, st.score_stalls, pr.score_stalls,
+        st.prob_stalls, pr.prob_stalls, st.qk_stalls, pr.qk_stalls);
+    const uint64_t ds =
+        std::max({dev(pr.rel_stalls, st.rel_stalls), dev(pr.kept_stalls, st.kept_stalls),
+                  dev(pr.score_stalls, st.score_stalls), dev(pr.prob_stalls, st.prob_stalls),
+                  dev(pr.qk_stalls, st.qk_stalls), dev(pr.av_stalls, st.av_stalls)});
+    EXPECT_LE(ds, golden::kAttnCycleBound) << "head " << h << ": a stall counter differs";
+    EXPECT_LE(d, golden::kAttnCycleBound)
+        << "head " << h << ": CYC_KENC " << st.kenc << " vs " << pr.kenc << ", CYC_ROWS "
+        << st.rows_cycles << " vs " << pr.rows << ", CYCLES " << st.cycles << " vs " << pr.cycles;
+    max_dev = std::max(max_dev, d);
+    max_dev_free = std::max(max_dev_free, df);
+    sum_dev += static_cast<double>(d);
+    sum_dev_free += static_cast<double>(df);
+    ++n;
+  }
+  EXPECT_TRUE(b.finish_all());
+  EXPECT_EQ(n, kHeads);
+  fmt::print(
+      "cycle model vs RTL over {} heads (largest of the three registers per head): max {} "
+      "cycles, mean {:.2f}; without the kept indices (conflict-free engines): max {}, mean "
+      "{:.2f}\n",
+      n, max_dev, sum_dev / std::max(n, 1), max_dev_free, sum_dev_free / std::max(n, 1));
 }
 
 // A non-ideal chip: the codes follow the crossbar model (compared with golden::wta of its own
