@@ -4,7 +4,8 @@
 # Environment: HYCIM_SEED (base seed, default 1), HYCIM_JOBS (build jobs, default: all cores),
 # HYCIM_ASAN=0 to skip the sanitizer pass (the unit tests again, built with ASan + UBSan),
 # HYCIM_FULL=1 for the full tier too (preset full: the models of `full_configs` in
-# rtl/config/hycim.toml, such as attn_top in bert, and their tests; about 8 minutes more).
+# rtl/config/hycim.toml: attn_top, relevance_unit, topk_select and sram_cim in bert, and
+# their tests; about 10 minutes more on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
