@@ -22,6 +22,7 @@ correctly rounded doubles otherwise; both are far from a tie for every entry (ch
 from __future__ import annotations
 
 import math
+import argparse
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -74,10 +75,14 @@ def write_if_changed(path: Path, text: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__, file=sys.stderr)
+    ap = argparse.ArgumentParser(
+        prog="gen_luts.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("outdir", help="directory the tables and hycim_lut_paths.svh are written to")
+    args = ap.parse_args(argv)  # -h / --help print the usage and exit 0; a bad call exits 2
+    out = Path(args.outdir)
+    if out.exists() and not out.is_dir():
+        print(f"gen_luts: {out} exists and is not a directory", file=sys.stderr)
         return 2
-    out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     for name, (fn, desc) in TABLES.items():
         vals = fn()
