@@ -222,28 +222,26 @@ int run_config(const AttentionOptions& o) {
     m_dn = golden::attn_cycles(cd, cb, {});
   }
 
-  // Per-stage table: beats, stall cycles (a beat waited for the next stage), cycles per row.
+  // Per-stage table: beats, stall cycles (a beat waited for the next stage), cycles per row. The
+  // rates are the cycle model's (golden::attn_stage_rates); QK's is the measured one, from its
+  // busy cycles.
   struct Stage {
     std::string name;
     uint64_t beats, stalls;
     double per_row;  // cycles the stage needs per row at full rate
   };
   const double S = static_cast<double>(s);
-  const uint64_t len = c.topk;
   const auto qk_util = util(sp.st.qk_rows, sp.st.qk_busy);
   const auto av_util = util(sp.st.av_rows, sp.st.av_busy);
+  const golden::AttnStageRates& rt = m_sp.rates;
   std::vector<Stage> stages = {
       {"K encode (all keys)", 0, 0, static_cast<double>(sp.st.kenc) / S},
-      {"relevance -> top-k", sp.st.rel_beats, sp.st.rel_stalls, std::ceil(S / shape.rel_lanes)},
-      {"top-k -> QK", sp.st.kept_beats, sp.st.kept_stalls,
-       std::ceil(static_cast<double>(len) / shape.banks)},
+      {"Q encode", 0, 0, rt.q_encode},
+      {"relevance -> top-k", sp.st.rel_beats, sp.st.rel_stalls, rt.relevance},
+      {"top-k -> QK", sp.st.kept_beats, sp.st.kept_stalls, rt.topk},
       {"QK -> softmax", sp.st.score_beats, sp.st.score_stalls,
        qk_util > 0 ? static_cast<double>(sp.st.qk_rows) / S / shape.banks / qk_util : 0},
-      // The softmax's row slot: its LOAD and OUT passes move Banks scores per cycle, its EXP
-      // pass SmLanes (docs/attention/attn_top.md, the gearbox), plus its fixed cycles.
-      {"softmax -> AV", sp.st.prob_beats, sp.st.prob_stalls,
-       std::max(std::ceil(static_cast<double>(len) / shape.banks) + 1,
-                std::ceil(static_cast<double>(len) / shape.sm_lanes) + 4)},
+      {"softmax -> AV", sp.st.prob_beats, sp.st.prob_stalls, rt.softmax},
   };
   size_t bound = 1;
   for (size_t i = 1; i < stages.size(); ++i) {

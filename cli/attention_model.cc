@@ -34,13 +34,7 @@ int attention_model(const AttentionModelOptions& o) {
   hs.seq_len = S;
   hs.causal = o.causal;
   const tb::attn::Head hd = tb::attn::random_head(rng, shape, hs, o.seed);
-  golden::AttnInputs in;
-  in.q = hd.q;
-  in.k = hd.k;
-  in.v = hd.v;
-  in.tables = hd.tables;
-  in.qcodes = golden::Tensor<uint8_t>({S, shape.subspaces});
-  in.kcodes = golden::Tensor<uint8_t>({S, shape.subspaces});
+  golden::AttnInputs in = tb::attn::head_inputs(hd, shape.subspaces);
   std::vector<uint32_t> k_race(S), q_race(S);
   const uint32_t t_max = hd.cfg.enc_tmax;
   for (int side = 0; side < 2; ++side) {

@@ -235,6 +235,19 @@ struct Head {
   golden::XbarMap map_q, map_k;    // the crossbars (sparse)
 };
 
+// The golden model's inputs of a head, its code tensors zero (S x subspaces) until the encoders'
+// codes are known.
+inline golden::AttnInputs head_inputs(const Head& hd, uint32_t subspaces) {
+  golden::AttnInputs in;
+  in.q = hd.q;
+  in.k = hd.k;
+  in.v = hd.v;
+  in.tables = hd.tables;
+  in.qcodes = golden::Tensor<uint8_t>({hd.cfg.seq_len, subspaces});
+  in.kcodes = golden::Tensor<uint8_t>({hd.cfg.seq_len, subspaces});
+  return in;
+}
+
 // ---- The bench ----------------------------------------------------------------------------
 
 template <class Dut>
@@ -341,13 +354,7 @@ struct AttnBench : ClockPlugin {
   void start(const Head& hd) {
     head_ = &hd;
     const uint32_t S = hd.cfg.seq_len;
-    in_ = {};
-    in_.q = hd.q;
-    in_.k = hd.k;
-    in_.v = hd.v;
-    in_.tables = hd.tables;
-    in_.qcodes = golden::Tensor<uint8_t>({S, s_.subspaces});
-    in_.kcodes = golden::Tensor<uint8_t>({S, s_.subspaces});
+    in_ = head_inputs(hd, s_.subspaces);
     have_[0].assign(S, 0);
     have_[1].assign(S, 0);
     code_[0].assign(S, 0);

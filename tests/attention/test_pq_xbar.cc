@@ -39,6 +39,28 @@ class PqXbar : public HycimTest {
     return golden::input_levels(std::span<const int8_t>(&tokens.data()[t * 64], 64), map.shift,
                                 spec);
   }
+  // The net column currents of levels u on n chips of relative programming sigma `sigma`
+  // (chip seeds 1..n) and in n reads of one chip with read sigma `sigma`, beside the ideal eval.
+  struct Samples {
+    PqCrossbar::Eval ideal;
+    std::vector<std::vector<double>> prog, read;
+  };
+  Samples sample_currents(const AnalogParams& base, std::span<const uint8_t> u, int n,
+                          double sigma) const {
+    Samples sm{PqCrossbar(map, base).eval(u), std::vector<std::vector<double>>(n),
+               std::vector<std::vector<double>>(n)};
+    AnalogParams rp = base;
+    rp.read_sigma = sigma;
+    PqCrossbar read_xb(map, rp);
+    for (int k = 0; k < n; ++k) {
+      AnalogParams p = base;
+      p.prog_sigma = sigma;
+      p.chip_seed = static_cast<uint64_t>(k + 1);
+      sm.prog[k] = PqCrossbar(map, p).eval(u).current;
+      sm.read[k] = read_xb.eval(u).current;
+    }
+    return sm;
+  }
   golden::XbarSpec spec;
   Tensor<int8_t> train, tokens;
   golden::Codebook cb;
@@ -258,20 +280,7 @@ TEST_F(PqXbar, ProgrammingAndReadVariationMatchTheirAnalyticVariance) {
   constexpr double kSigma = 0.01;
   AnalogParams off;
   off.mapping = Mapping::offset;  // the formula above is the offset mapping's
-  const PqCrossbar::Eval ideal = PqCrossbar(map, off).eval(u);
-  PqCrossbar read_xb(map, [&] {
-    AnalogParams p = off;
-    p.read_sigma = kSigma;
-    return p;
-  }());
-  std::vector<std::vector<double>> prog(kN), read(kN);
-  for (int k = 0; k < kN; ++k) {
-    AnalogParams p = off;
-    p.prog_sigma = kSigma;
-    p.chip_seed = static_cast<uint64_t>(k + 1);
-    prog[k] = PqCrossbar(map, p).eval(u).current;
-    read[k] = read_xb.eval(u).current;
-  }
+  const auto [ideal, prog, read] = sample_currents(off, u, kN, kSigma);
   for (int c : {0, 21, 66, 127}) {
     SCOPED_TRACE(fmt::format("column {}", c));
     const int g = c / spec.cols_per_group;
@@ -427,18 +436,7 @@ TEST_F(PqXbar, DifferentialVariationScalesWithTheSignal) {
     SCOPED_TRACE(mapping_name(m));
     AnalogParams base;
     base.mapping = m;
-    const PqCrossbar::Eval ideal = PqCrossbar(map, base).eval(u);
-    AnalogParams rp = base;
-    rp.read_sigma = kSigma;
-    PqCrossbar read_xb(map, rp);
-    std::vector<std::vector<double>> prog(kN), read(kN);
-    for (int k = 0; k < kN; ++k) {
-      AnalogParams p = base;
-      p.prog_sigma = kSigma;
-      p.chip_seed = static_cast<uint64_t>(k + 1);
-      prog[k] = PqCrossbar(map, p).eval(u).current;
-      read[k] = read_xb.eval(u).current;
-    }
+    const auto [ideal, prog, read] = sample_currents(base, u, kN, kSigma);
     for (int c : {0, 21, 66, 127}) {
       SCOPED_TRACE(fmt::format("column {}", c));
       const auto d = diff_column(map, u, c);
