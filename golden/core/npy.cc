@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <limits>
 #include <system_error>
 
@@ -154,9 +155,14 @@ NpyRaw read_npy_raw(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory", path));
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error(fmt::format("{}: cannot open", path));
+  return read_npy_raw(f, path);
+}
+
+NpyRaw read_npy_raw(std::istream& f, const std::string& path) {
   f.seekg(0, std::ios::end);
   const auto file_size = static_cast<uint64_t>(std::max<std::streamoff>(f.tellg(), 0));
   f.seekg(0, std::ios::beg);
+  if (!f) throw Error(fmt::format("{}: cannot seek (not a regular file)", path));
   char magic[6];
   uint8_t ver[2];
   f.read(magic, 6);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct NpyRaw {
 };
 
 NpyRaw read_npy_raw(const std::string& path);
+// The same from a seekable stream (an in-memory buffer, e.g. for the fuzz target); `name` stands
+// for the file in messages. Every malformed input throws hycim::Error, never anything else.
+NpyRaw read_npy_raw(std::istream& in, const std::string& name);
 void write_npy_raw(const std::string& path, const NpyRaw& raw);
 
 // The .npy descr string of a C++ element type ("<i1", "<f8", ...).

@@ -235,9 +235,13 @@ AnalogParams AnalogParams::from_file(const std::string& path) {
   std::ostringstream text;
   text << f.rdbuf();
   if (f.bad()) throw Error(fmt::format("{}: cannot read the analog parameter file", path));
+  return from_toml(text.str(), path);
+}
+
+AnalogParams AnalogParams::from_toml(std::string_view text, const std::string& path) {
   toml::table table;
   try {
-    table = toml::parse(text.str(), path);
+    table = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw Error(fmt::format("{}:{}:{}: not valid TOML: {}", path, e.source().begin.line,
                             e.source().begin.column, e.description()));

@@ -89,6 +89,8 @@ struct AnalogParams {
   // a value of the wrong type or out of range, and the file for a missing, unreadable or
   // directory path.
   static AnalogParams from_file(const std::string& path);
+  // The same from the text of such a file; `name` stands for the file in messages.
+  static AnalogParams from_toml(std::string_view text, const std::string& name);
   std::string describe() const;  // the non-default parameters, "ideal" when there are none
 };
 
