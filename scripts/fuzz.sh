@@ -5,6 +5,7 @@
 #   numbers    golden::parse_u64 (options, environment variables, chip files)       libFuzzer, C++
 #   config     scripts/gen_config.py loads() (rtl/config/hycim.toml)               atheris, Python
 #   regs       scripts/gen_regs.py loads() and its generators (*.regs.toml)        atheris, Python
+#   regress    scripts/regress.py loads_description() (tests/regress.toml)         atheris, Python
 # The C++ targets are built by the asan preset (clang, ASan + UBSan + libFuzzer):
 #   cmake --preset asan && cmake --build --preset asan
 # Each run starts from the seed corpus in the repository (real files of each format) plus
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-ALL=(npy chip_file numbers config regs)
+ALL=(npy chip_file numbers config regs regress)
 targets=()
 runs=20000
 time_s=""
@@ -65,6 +66,7 @@ seeds_of() {  # the seed corpus of a target: files of the real format in the rep
     numbers) echo tests/fuzz/seeds/numbers ;;
     config) echo rtl/config/hycim.toml ;;
     regs) find rtl -name '*.regs.toml' | sort ;;
+    regress) echo tests/regress.toml ;;
   esac
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "hycim_test.h"
+#include "scoreboard.h"
 #include "seed.h"
 #include "trace_options.h"
 
@@ -57,5 +58,9 @@ int main(int argc, char** argv) {
   const auto abs = std::filesystem::absolute(exe, ec);
   if (!ec) exe = abs.lexically_normal().string();
   ::testing::UnitTest::GetInstance()->listeners().Append(new ReproduceListener(exe));
-  return RUN_ALL_TESTS();
+  const int rc = RUN_ALL_TESTS();
+  // Read by scripts/regress.py (stream elements per block).
+  fmt::print("[ compared ] {} elements compared by the scoreboards\n",
+             hycim::tb::compared_in_process());
+  return rc;
 }

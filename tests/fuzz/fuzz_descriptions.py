@@ -4,8 +4,11 @@
   config  scripts/gen_config.py loads(): the configuration, rtl/config/hycim.toml
   regs    scripts/gen_regs.py loads():   a register description, rtl/**/<top>.regs.toml, and on
           success every view generated from it (SV package and register block, C++ map, doc table)
+  regress scripts/regress.py loads_description(): the regression description tests/regress.toml,
+          and on success the expansion of every tier into runs
 
-Contract: any text either loads or raises the reader's own error (ConfigError, RegsError) with a
+Contract: any text either loads or raises the reader's own error (ConfigError, RegsError,
+RegressError) with a
 message; any other exception (KeyError, TypeError, a recursion error, ...) is a finding, which
 libFuzzer reports with the input that caused it. Bytes that are not UTF-8 are decoded with
 replacement characters: load() refuses them before loads() sees them.
@@ -23,6 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 with atheris.instrument_imports():
     import gen_config
     import gen_regs
+    import regress
 
 
 def fuzz_config(data: bytes) -> None:
@@ -46,7 +50,19 @@ def fuzz_regs(data: bytes) -> None:
         return
 
 
-TARGETS = {"config": fuzz_config, "regs": fuzz_regs}
+def fuzz_regress(data: bytes) -> None:
+    text = data.decode("utf-8", errors="replace")
+    try:
+        desc = regress.loads_description(text, Path("fuzz.toml"))
+        # No ctest entries: listing a build's tests is not the parser's business.
+        desc.entries = [e for e in desc.entries if e.kind != "ctest"]
+        for tier in desc.tiers:
+            regress.expand(desc, tier, 1, Path("/nonexistent/build"), Path("/nonexistent/hycim"))
+    except regress.RegressError:
+        return
+
+
+TARGETS = {"config": fuzz_config, "regs": fuzz_regs, "regress": fuzz_regress}
 
 
 def main() -> None:
