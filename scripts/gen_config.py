@@ -74,16 +74,6 @@ def _table_keys(table: dict, allowed: set[str], where: str, path: Path) -> None:
                           f"(known: {', '.join(sorted(allowed))})")
 
 
-def _repo_file(base: Path, name: str) -> bool:
-    """Is `name` a relative path to an existing file inside `base`? (No absolute paths, no way
-    out with '..'; a name the file system cannot take is simply not a file.)"""
-    try:
-        p = (base / name).resolve()
-        return not Path(name).is_absolute() and p.is_relative_to(base.resolve()) and p.is_file()
-    except (OSError, ValueError):
-        return False
-
-
 def load(path: Path = CONFIG_FILE) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
@@ -148,7 +138,7 @@ def loads(text: str, path: Path = CONFIG_FILE) -> dict:
         if not blk.get("sources"):
             raise ConfigError(f"{path}: [blocks.{bname}] has no sources")
         for src in blk["sources"]:
-            if not _repo_file(RTL, src):
+            if not gen_regs.repo_file(RTL, src):
                 raise ConfigError(f"{path}: [blocks.{bname}] source rtl/{src} does not exist")
         if "regs" in blk:
             # One description, or a list: a top that contains other tops (attn_top holds
@@ -163,7 +153,7 @@ def loads(text: str, path: Path = CONFIG_FILE) -> dict:
                                   f"list {', '.join(missing)}")
             blk["regs_block"] = []
             for rd in blk["regs"]:
-                desc = RTL / rd if isinstance(rd, str) and _repo_file(RTL, rd) else None
+                desc = RTL / rd if isinstance(rd, str) and gen_regs.repo_file(RTL, rd) else None
                 if desc is None:
                     raise ConfigError(f"{path}: [blocks.{bname}] regs = {rd!r}: no such file under rtl/")
                 try:
@@ -189,7 +179,7 @@ def loads(text: str, path: Path = CONFIG_FILE) -> dict:
         for c, v in views.items():
             if c not in blk["configs"]:
                 raise ConfigError(f"{path}: [blocks.{bname}] views names configuration '{c}', which the block is not built in")
-            if not isinstance(v, str) or not _repo_file(ROOT, v):
+            if not isinstance(v, str) or not gen_regs.repo_file(ROOT, v):
                 raise ConfigError(f"{path}: [blocks.{bname}] view {v!r} for '{c}' is not a file in the repository")
         run = blk.get("view_check")
         if run is not None and (not isinstance(run, str) or not views):

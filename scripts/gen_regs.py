@@ -125,6 +125,17 @@ class Block:
         return max(r.offset for r in self.regs)
 
 
+def repo_file(base: Path, name: str) -> bool:
+    """Is `name` a relative path to an existing file inside `base`? (No absolute paths, no way
+    out with '..'; a name the file system cannot take is simply not a file.) Shared with
+    gen_config.py, which checks its source, register and view names the same way."""
+    try:
+        p = (base / name).resolve()
+        return not Path(name).is_absolute() and p.is_relative_to(base.resolve()) and p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def rel(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(ROOT))
@@ -235,12 +246,7 @@ def _parse(path: Path, data: dict) -> Block:
     doc = None
     if "doc" in blk:
         d = blk["doc"]
-        try:
-            ok = isinstance(d, str) and not Path(d).is_absolute() and (ROOT / d).resolve().is_relative_to(
-                ROOT) and (ROOT / d).is_file()
-        except (OSError, ValueError):
-            ok = False
-        if not ok:
+        if not isinstance(d, str) or not repo_file(ROOT, d):
             raise RegsError(f"[block] doc = {d!r}: no such file in the repository")
         doc = ROOT / d
 
