@@ -409,6 +409,10 @@ def execute(run: Run, rundir: Path, cov: bool) -> dict:
             if not rep.get("passed", False) and rep.get("errors"):
                 signature = normalize(rep["errors"][0])
             repro_wave = rep.get("reproduce_waveform", "")
+            # The scenario report names the program `hycim`; use the binary this run used, as
+            # the reproduce line does, so both lines work without hycim on PATH.
+            if repro_wave.startswith("hycim "):
+                repro_wave = shlex.join(run.cmd[:1]) + repro_wave[len("hycim"):]
     if status == "pass" and rc != 0:
         status = "fail"
     if status == "timeout":
