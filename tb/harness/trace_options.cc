@@ -56,9 +56,23 @@ std::string TraceOptions::wave_view_file() const {
   return std::filesystem::absolute(std::filesystem::path(file).replace_extension(".gtkw")).string();
 }
 
+namespace {
+// One word for a POSIX shell: as it is when it holds only characters no shell treats specially,
+// otherwise in single quotes (a ' inside becomes '\''), so the printed line can be pasted as is.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789_-./+=:,@%") == std::string::npos;
+  if (plain) return s;
+  std::string q = "'";
+  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+}  // namespace
+
 std::string TraceOptions::gtkwave_command() const {
   const std::string abs = std::filesystem::absolute(file).string();
-  return fmt::format("gtkwave {} {}", abs, wave_view_file());
+  return fmt::format("gtkwave {} {}", shell_word(abs), shell_word(wave_view_file()));
 }
 
 bool write_wave_view(const std::string& view, const std::string& wave, const WaveWindow& window,

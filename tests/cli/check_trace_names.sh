@@ -22,4 +22,17 @@ if [[ -e "$name.fst" ]]; then
   echo "check_trace_names: the intermediate FST was left behind" >&2
   exit 1
 fi
-echo "check_trace_names: ok ('$name' written, nothing run)"
+# The printed "open with" line is one a shell can take as it is: pasted (here: evaluated with a
+# stand-in gtkwave that prints its arguments), it names exactly the waveform and its view.
+line=$(sed -n 's/^  open with  //p' out.txt)
+got=$(gtkwave() { printf '%s\n' "$@"; }; eval "$line")
+want=$(printf '%s\n' "$name" "${name%.vcd}.gtkw")
+if [[ "$got" != "$want" ]]; then
+  echo "check_trace_names: the 'open with' line does not survive a shell: $line" >&2
+  exit 1
+fi
+if [[ -e pwned ]]; then
+  echo "check_trace_names: the 'open with' line ran a shell command" >&2
+  exit 1
+fi
+echo "check_trace_names: ok ('$name' written, nothing run, the gtkwave line quoted)"
