@@ -207,8 +207,10 @@ inline RealHead real_head(const HeadData& data, const Shape& shape, const RealHe
   c.causal = rs.causal;
   c.match = rs.match;
   c.force_first = rs.force_first;
-  c.force_diag = rs.force_diag;
-  const uint32_t forced = (rs.force_first ? 1u : 0u) + (rs.force_diag ? 1u : 0u);
+  // TOPK must cover every forced-keep enable (the KForced error class): one token keeps only the
+  // first-key enable, so that the clamp below has lo <= hi.
+  c.force_diag = rs.force_diag && !(rs.force_first && s < 2);
+  const uint32_t forced = (c.force_first ? 1u : 0u) + (c.force_diag ? 1u : 0u);
   c.topk =
       std::clamp<uint32_t>(static_cast<uint32_t>(std::ceil(rs.density * static_cast<double>(s))),
                            std::max(1u, forced), static_cast<uint32_t>(s));

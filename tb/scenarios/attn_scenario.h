@@ -79,10 +79,12 @@ inline Head random_head(golden::Rng& rng, const Shape& s, const HeadSpec& hs, ui
   c.causal = hs.causal;
   c.match = hs.match;
   c.force_first = hs.force_first;
-  c.force_diag = hs.force_diag;
+  // TOPK must cover every forced-keep enable (else the head takes the KForced error): a head of
+  // one token, where k is at most 1, keeps only the first-key enable.
+  c.force_diag = hs.force_diag && !(hs.force_first && S < 2);
   c.head_dim = hs.head_dim;
   c.topk = std::max<uint32_t>(static_cast<uint32_t>(std::ceil(hs.density * S)),
-                              (hs.force_first ? 1u : 0u) + (hs.force_diag ? 1u : 0u));
+                              (c.force_first ? 1u : 0u) + (c.force_diag ? 1u : 0u));
   c.topk = std::clamp<uint32_t>(c.topk, 1, S);
   c.enc_tmax = hs.enc_tmax ? hs.enc_tmax : (1u << s.tick_width) - 1;
   hd.k = pq::gaussian_tokens(rng, S, s.dim);

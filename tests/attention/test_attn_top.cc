@@ -78,6 +78,30 @@ INSTANTIATE_TEST_SUITE_P(
         Param{"one_token", {.seq_len = 1, .density = 1.0}, StallProfile::none()}),
     param_name);
 
+// The random-head generator only builds legal configurations: every start of the random tests
+// and the attn scenario expects ERR = 0. A head of one token with both forced-keep enables once
+// asked for TOPK 1 < 2 enables (KForced), which only the nightly regression's seeds reached.
+TEST(AttnTopStimulus, RandomHeadsAreLegalConfigurations) {
+  golden::Rng rng(7);
+  for (const uint32_t s : {1u, 2u, 3u, kShape.seq_max}) {
+    for (int flags = 0; flags < 4; ++flags) {
+      for (const bool dense : {false, true}) {
+        HeadSpec hs;
+        hs.seq_len = s;
+        hs.dense = dense;
+        hs.density = 0.125;
+        hs.force_first = (flags & 1) != 0;
+        hs.force_diag = (flags & 2) != 0;
+        const Head hd = random_head(rng, kShape, hs, 11);
+        EXPECT_EQ(golden::attn_config_errors(hd.cfg, kShape.build(), true), 0u)
+            << "S " << s << " force_first " << hs.force_first << " force_diag " << hs.force_diag
+            << " dense " << dense << ": TOPK " << hd.cfg.topk;
+        EXPECT_GE(hd.cfg.topk, 1u);
+      }
+    }
+  }
+}
+
 class AttnTopDirected : public HycimTest {
  protected:
   golden::Rng stall_rng_{1};
