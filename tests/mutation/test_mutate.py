@@ -35,6 +35,8 @@ module m #(
       q <= '0;
     end else if (a_i < q) begin
       q <= a_i - 1'b1;
+    end else if (!a_i[0]) begin
+      q <= ~q;
     end
   end
   `HYCIM_ASSERT(NoX, q != 4'd7 &&
@@ -58,7 +60,7 @@ class Generator(unittest.TestCase):
     def test_comments_assertions_and_headers_are_skipped(self):
         ms = mutate.candidates("b", "m.sv", SAMPLE)
         touched = {m.line for m in ms}
-        for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 21, 22):
+        for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 22, 23, 24):
             self.assertNotIn(n, touched, SAMPLE.split("\n")[n - 1])
         # the block comment on line 12 is not mutated, only the code before it
         for m in ms:
@@ -74,6 +76,9 @@ class Generator(unittest.TestCase):
         self.assertIn("if (a_i < q) negated", ms)
         self.assertIn("    end else if (!(a_i < q)) begin", ms["if (a_i < q) negated"].mutated)
         self.assertEqual(ms["reset assignment 'q <= '0;' dropped"].mutated.strip(), ";")
+        # the reset test itself is left alone
+        self.assertFalse(any(m.line == 14 and m.kind in ("condition", "negation") for m in ms.values()))
+        self.assertIn("      q <= q;", [m.mutated for m in ms.values() if m.kind == "negation"])
         # the nonblocking assignment is never taken for a comparison
         self.assertFalse(any(m.kind == "relational" and "q < a_i - 1'b1" in m.mutated for m in ms.values()))
         self.assertTrue(any(m.mutated.strip() == "assign y_o = (q == a_i) ? q + 4'd4 : q & a_i;  "
