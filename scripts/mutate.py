@@ -864,6 +864,7 @@ def run_block(desc: Description, block: str, args: argparse.Namespace, scratch: 
             res.update(status="equivalent", seconds=0.0, detail="listed in curated.toml")
         else:
             with build_lock(lock):
+                t0 = time.monotonic()  # the time under the lock, not the wait for it
                 apply(scratch.tree, m)
                 try:
                     ok, log = scratch.build_targets(targets, args.build_timeout)

@@ -2,6 +2,9 @@
 // both modes under every stall profile, directed tokens, every ERR class (softmax modes are
 // refused), and a run with every flop starting random. Every output beat (y or dx, and xhat) is
 // compared with the golden model.
+#include <algorithm>
+#include <cmath>
+
 #include "Vlayernorm_unit_ci.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
@@ -45,6 +48,42 @@ INSTANTIATE_TEST_SUITE_P(Modes, LayerNormUnit,
                                            Param{kBackward, StallProfile::random()},
                                            Param{kBackward, StallProfile::heavy()}),
                          param_name);
+
+// ---- Mutation-directed tests (docs/verification/mutation.md) ----------------------------------
+// Each kills a mutant of tests/mutation/curated.toml that the tests around it let survive.
+class LayerNormUnitMutation : public HycimTest {};
+
+// rsqrt to its last bit (c-ln-newton-three-plus-lsb / -minus-lsb: the Newton step's 3 off by one
+// LSB): the last bit of rs flips for some variances only, so each row length gets one token per
+// spread 2^-2 .. 2^14 around a random centre. gamma = 1 and beta = 0 make y the rounded xhat;
+// backward with DX_SHIFT 16 and full-scale dy shows rs's low bits in dx. Every beat (y or dx, and
+// xhat) is compared with the golden model.
+TEST_F(LayerNormUnitMutation, RsqrtLastBitOverAWideVarianceSpread) {
+  LnBench b(harness_options(), log(), rng(), StallProfile::none());
+  uint64_t elements = 0;
+  for (uint32_t n : {kFeatMax, kFeatMax / 2 + 3, uint32_t{kL + 1}, uint32_t{2}}) {
+    const Params p{std::vector<int16_t>(n, 8192), std::vector<int16_t>(n, 0)};
+    load_params(b, p, rng());
+    std::vector<Token> tokens;
+    for (int e = -2; e <= 14; ++e) {
+      Token t{std::vector<int16_t>(n), std::vector<int16_t>(n)};
+      const double centre = rng().uniform(-16384.0, 16384.0);
+      for (uint32_t i = 0; i < n; ++i) {
+        const double z = centre + std::ldexp(1.0, e) * rng().normal();
+        t.x[i] = static_cast<int16_t>(std::clamp<int64_t>(std::llround(z), -32768, 32767));
+        t.dy[i] = static_cast<int16_t>(rng().bernoulli(0.5) ? 32767 : -32768);
+      }
+      tokens.push_back(t);
+    }
+    elements += run_tokens(b, kForward, p, tokens, 1, 0, rng());
+    elements += run_tokens(b, kBackward, p, tokens, 1, 16, rng());
+  }
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.apb.read_ok(softmax::kErr), 0u);
+  fmt::print("{} elements compared\n", elements);
+}
+
+// ---- End of the mutation-directed tests ------------------------------------------------
 
 class LayerNormUnitDirected : public HycimTest {};
 
