@@ -302,13 +302,20 @@ class Site:
 
 RESET_TEST = re.compile(r"\bif\s*\(\s*!\s*rst_ni\s*\)")
 FOR_HEADER = re.compile(r"\bfor\s*\(")
+SIZE_LOCALPARAM = re.compile(r"^\s*localparam\s+(int|integer)\b")
+PARAM_CONNECTION = re.compile(r"^\s*\.\w+\s*\(\s*\d+\s*\)")
 
 
 def _sites_in(code: str) -> list[Site]:
     """The mutation sites of one line. Left out as not worth a build: the reset test itself
-    (negating it or dropping its ! is killed by any test) and the bounds of for loops (out of
-    range: lint errors)."""
+    (negating it or dropping its ! is killed by any test), the bounds of for loops (out of
+    range: lint errors), integer localparams and plain numbers bound to an instance's
+    parameters (sizes: a lint error or a wider datapath that computes the same)."""
+    if SIZE_LOCALPARAM.match(code):
+        return []
     sites = _all_sites_in(code)
+    if PARAM_CONNECTION.match(code):
+        sites = [s for s in sites if not (s.kind == "constant" and s.old.isdigit())]
     if RESET_TEST.search(code):
         sites = [s for s in sites if s.kind not in ("condition", "negation")]
     if FOR_HEADER.search(code):
