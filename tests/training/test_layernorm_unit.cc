@@ -2,9 +2,6 @@
 // both modes under every stall profile, directed tokens, every ERR class (softmax modes are
 // refused), and a run with every flop starting random. Every output beat (y or dx, and xhat) is
 // compared with the golden model.
-#include <algorithm>
-#include <cmath>
-
 #include "Vlayernorm_unit_ci.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
@@ -54,29 +51,21 @@ INSTANTIATE_TEST_SUITE_P(Modes, LayerNormUnit,
 class LayerNormUnitMutation : public HycimTest {};
 
 // rsqrt to its last bit (c-ln-newton-three-plus-lsb / -minus-lsb: the Newton step's 3 off by one
-// LSB): the last bit of rs flips for some variances only, so each row length gets one token per
-// spread 2^-2 .. 2^14 around a random centre. gamma = 1 and beta = 0 make y the rounded xhat;
-// backward with DX_SHIFT 16 and full-scale dy shows rs's low bits in dx. Every beat (y or dx, and
-// xhat) is compared with the golden model.
-TEST_F(LayerNormUnitMutation, RsqrtLastBitOverAWideVarianceSpread) {
+// LSB moves rs by one LSB in about half of the rows). rs has 24 bits and xhat 16, so an rs one
+// LSB off changes an xhat only when its unrounded value lies within |xhat| 2^-24 of a rounding
+// boundary: about n 2^-12 per row for normally spread features. 2048 rows of the longest length,
+// each with its own centre and spread (2^-2 .. 2^13), make it near certain (some 12 rows
+// expected per mutant; a first try of 68 rows, 0.3 expected, let it survive). Every beat is
+// compared with the golden model.
+TEST_F(LayerNormUnitMutation, RsqrtLastBitOverManyRows) {
   LnBench b(harness_options(), log(), rng(), StallProfile::none());
+  const Params p{std::vector<int16_t>(kFeatMax, 8192), std::vector<int16_t>(kFeatMax, 0)};
+  load_params(b, p, rng());
   uint64_t elements = 0;
-  for (uint32_t n : {kFeatMax, kFeatMax / 2 + 3, uint32_t{kL + 1}, uint32_t{2}}) {
-    const Params p{std::vector<int16_t>(n, 8192), std::vector<int16_t>(n, 0)};
-    load_params(b, p, rng());
+  for (int run = 0; run < 32 && b.h.log().ok(); ++run) {
     std::vector<Token> tokens;
-    for (int e = -2; e <= 14; ++e) {
-      Token t{std::vector<int16_t>(n), std::vector<int16_t>(n)};
-      const double centre = rng().uniform(-16384.0, 16384.0);
-      for (uint32_t i = 0; i < n; ++i) {
-        const double z = centre + std::ldexp(1.0, e) * rng().normal();
-        t.x[i] = static_cast<int16_t>(std::clamp<int64_t>(std::llround(z), -32768, 32767));
-        t.dy[i] = static_cast<int16_t>(rng().bernoulli(0.5) ? 32767 : -32768);
-      }
-      tokens.push_back(t);
-    }
+    for (int r = 0; r < 64; ++r) tokens.push_back(random_token(rng(), kFeatMax, 0.0));
     elements += run_tokens(b, kForward, p, tokens, 1, 0, rng());
-    elements += run_tokens(b, kBackward, p, tokens, 1, 16, rng());
   }
   EXPECT_TRUE(b.sb.finish());
   EXPECT_EQ(b.apb.read_ok(softmax::kErr), 0u);
