@@ -4,7 +4,6 @@ the generator is deterministic and changes one line per mutant, skips comments a
 curated.toml matches the current RTL, and the score and the reports add up."""
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
