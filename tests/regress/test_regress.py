@@ -62,7 +62,7 @@ class Description(unittest.TestCase):
 
     def test_repository_description_loads(self):
         d = regress.load_description(regress.DEFAULT_DESC)
-        self.assertEqual(set(d.tiers), {"smoke", "ci", "nightly"})
+        self.assertEqual(set(d.tiers), {"smoke", "ci", "nightly", "mutation"})
 
 
 class Seeds(unittest.TestCase):

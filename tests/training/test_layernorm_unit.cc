@@ -46,6 +46,34 @@ INSTANTIATE_TEST_SUITE_P(Modes, LayerNormUnit,
                                            Param{kBackward, StallProfile::heavy()}),
                          param_name);
 
+// ---- Mutation-directed tests (docs/verification/mutation.md) ----------------------------------
+// Each kills a mutant of tests/mutation/curated.toml that the tests around it let survive.
+class LayerNormUnitMutation : public HycimTest {};
+
+// rsqrt to its last bit (c-ln-newton-three-plus-lsb / -minus-lsb: the Newton step's 3 off by one
+// LSB moves rs by one LSB in about half of the rows). rs has 24 bits and xhat 16, so an rs one
+// LSB off changes an xhat only when its unrounded value lies within |xhat| 2^-24 of a rounding
+// boundary: about n 2^-12 per row for normally spread features. 2048 rows of the longest length,
+// each with its own centre and spread (2^-2 .. 2^13), make it near certain (some 12 rows
+// expected per mutant; a first try of 68 rows, 0.3 expected, let it survive). Every beat is
+// compared with the golden model.
+TEST_F(LayerNormUnitMutation, RsqrtLastBitOverManyRows) {
+  LnBench b(harness_options(), log(), rng(), StallProfile::none());
+  const Params p{std::vector<int16_t>(kFeatMax, 8192), std::vector<int16_t>(kFeatMax, 0)};
+  load_params(b, p, rng());
+  uint64_t elements = 0;
+  for (int run = 0; run < 32 && b.h.log().ok(); ++run) {
+    std::vector<Token> tokens;
+    for (int r = 0; r < 64; ++r) tokens.push_back(random_token(rng(), kFeatMax, 0.0));
+    elements += run_tokens(b, kForward, p, tokens, 1, 0, rng());
+  }
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.apb.read_ok(softmax::kErr), 0u);
+  fmt::print("{} elements compared\n", elements);
+}
+
+// ---- End of the mutation-directed tests ------------------------------------------------
+
 class LayerNormUnitDirected : public HycimTest {};
 
 TEST_F(LayerNormUnitDirected, EdgeTokensMatchGolden) {
