@@ -669,6 +669,25 @@ def sv(b: Block) -> str:
 
 
 # ---- C++ ---------------------------------------------------------------------------------
+def _reset_value(b: Block, r: Reg) -> int | None:
+    """The value register r reads after reset when the description alone fixes it, else None."""
+    if r.name == "ID":
+        return b.ident
+    if r.name == "VERSION":
+        return b.version
+    if r.access == "w1p" or (r.common and r.access == "ro"):
+        return 0  # CTRL reads 0; STATUS, ERR and CYCLES are cleared by hycim_run_ctrl's reset
+    if r.access == "rw":
+        return r.reset if isinstance(r.reset, int) else None
+    if r.access == "const":
+        if r.fields:
+            if not all(isinstance(f.value, int) for f in r.fields):
+                return None
+            return sum((f.value & ((1 << f.width) - 1)) << f.lsb for f in r.fields)
+        return r.value if isinstance(r.value, int) else None
+    return None
+
+
 def cpp(b: Block) -> str:
     o = []
     a = o.append
@@ -717,13 +736,21 @@ def cpp(b: Block) -> str:
     a("  uint32_t offset;")
     a("  Access access;")
     a("  bool busy_write;  // rw only: writes accepted while BUSY")
+    a("  // What it reads after reset, where the description fixes it: a rw register's integer")
+    a("  // reset, a const register's integer value, 0 for CTRL, STATUS, ERR and CYCLES. The block's")
+    a("  // own read-only registers, and values given by a parameter, depend on the block or build.")
+    a("  bool reset_known;")
+    a("  uint32_t reset;")
     a("};")
     acc = {"rw": "kRw", "ro": "kRo", "const": "kConst", "w1p": "kW1p"}
     a("// Every register, in offset order (for generic map checks).")
     a(f"inline constexpr std::array<RegInfo, {len(b.regs)}> kRegisters = {{{{")
     for r in b.regs:
         bw = "true" if r.access == "rw" and r.busy_write == "allow" else "false"
-        a(f'    {{"{r.name}", 0x{r.offset:02X}, Access::{acc[r.access]}, {bw}}},')
+        rv = _reset_value(b, r)
+        known = "false" if rv is None else "true"
+        a(f'    {{"{r.name}", 0x{r.offset:02X}, Access::{acc[r.access]}, {bw}, {known}, '
+          f'0x{rv or 0:X}u}},')
     a("}};")
     a("")
     a(f"}}  // namespace {ns}")

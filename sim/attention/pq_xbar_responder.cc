@@ -85,6 +85,16 @@ void PqXbarResponder::finish() {
   if (racing_) close_race();
 }
 
+void PqXbarResponder::reset() {
+  racing_ = false;
+  race_ = Race{};
+  stop_.clear();
+  cur_model_ = nullptr;
+  tokens_.clear();
+  next_ = 0;
+  forced_.clear();
+}
+
 void PqXbarResponder::start_race(uint64_t cycle) {
   if (next_ >= tokens_.size()) {
     error_(fmt::format("cycle {}: xb_eval_o for token {}, but only {} were sent", cycle, next_,

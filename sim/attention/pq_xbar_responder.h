@@ -71,6 +71,10 @@ class PqXbarResponder {
   void sample(uint64_t cycle);
   // Closes the last race (its grp_stop checks and charge); call after the run.
   void finish();
+  // The encoder was reset in the middle of a run: the race in flight is dropped unchecked (its
+  // grp_stop history is cut short), and so are the run's tokens and forced ticks. The totals
+  // (races(), charges) keep what was counted before.
+  void reset();
 
   uint64_t races() const { return races_; }
   double charge_early() const { return charge_early_; }

@@ -6,6 +6,11 @@
 //
 // The DUT must have the HyCIM ports clk_i and rst_ni.
 //
+// reset_mid_run() asserts the asynchronous reset in the middle of a run (docs/conventions.md,
+// "Reset in the middle of a run"): every plug-in hears reset_begin() before rst_ni falls and
+// reset_end() after it rises, and drops its in-flight state there (queued beats, a stalled
+// beat, pending expectations); tb/harness/mid_reset.h has the checks that go with it.
+//
 // One cycle, as step() runs it (clock low on entry):
 //   1. drive():      every plug-in sets the DUT inputs for this cycle
 //   2. eval(), then sample(): inputs have settled; plug-ins see the values the flops will take
@@ -54,6 +59,21 @@ class ClockPlugin {
   virtual void drive(uint64_t /*cycle*/) {}
   virtual void sample(uint64_t /*cycle*/) {}
   virtual void after_edge(uint64_t /*cycle*/) {}
+  // A reset in the middle of a run (Harness::reset_mid_run): reset_begin() before rst_ni falls,
+  // reset_end() after it rises. The plug-in keeps being clocked in between.
+  virtual void reset_begin(uint64_t /*cycle*/) {}
+  virtual void reset_end(uint64_t /*cycle*/) {}
+};
+
+// A plug-in that only runs a function when a reset in the middle of a run begins: for the
+// state that is no plug-in itself (scoreboards' pending expectations, a bench's queues).
+class ResetHook : public ClockPlugin {
+ public:
+  explicit ResetHook(std::function<void()> on_reset) : on_reset_(std::move(on_reset)) {}
+  void reset_begin(uint64_t) override { on_reset_(); }
+
+ private:
+  std::function<void()> on_reset_;
 };
 
 struct HarnessOptions {
@@ -113,6 +133,26 @@ class Harness {
     dut_->rst_ni = 1;
     eval();
   }
+
+  // Asynchronous reset in the middle of a run: every plug-in hears reset_begin(), rst_ni falls
+  // between two clock edges (with the clock low, so the flops must clear without an edge),
+  // stays low for `cycles` cycles while the plug-ins keep running, rises between edges, and
+  // every plug-in hears reset_end(). in_reset() is true from the fall to the rise.
+  void reset_mid_run(unsigned cycles = 4) {
+    for (auto* p : plugins_) p->reset_begin(cycle_);
+    in_reset_ = true;
+    dut_->rst_ni = 0;
+    eval();
+    step(cycles);
+    dut_->rst_ni = 1;
+    eval();
+    in_reset_ = false;
+    ++mid_resets_;
+    for (auto* p : plugins_) p->reset_end(cycle_);
+  }
+  bool in_reset() const { return in_reset_; }
+  // Resets done by reset_mid_run() so far.
+  unsigned mid_resets() const { return mid_resets_; }
 
   void step(uint64_t n = 1) {
     for (uint64_t i = 0; i < n; ++i) one_cycle();
@@ -230,6 +270,8 @@ class Harness {
   uint64_t time_ = 0;
   static constexpr uint64_t kClockPeriod = 10;  // waveform time units per cycle (two steps of 5)
   bool rtl_error_ = false;
+  bool in_reset_ = false;
+  unsigned mid_resets_ = 0;
   bool tfp_open_ = false;
   bool dumped_any_ = false;
   uint64_t dump_first_ = 0;  // waveform times of the first and last dumped steps

@@ -21,6 +21,7 @@
 #include "error_log.h"
 #include "golden/core/rng.h"
 #include "harness.h"
+#include "mid_reset.h"
 #include "scenario.h"
 #include "scoreboard.h"
 #include "stream.h"
@@ -72,6 +73,8 @@ class LaneBench {
   StreamSource<In> src;
   StreamSink<Out> sink;
   std::vector<std::string> beat_names;  // the name of each expected beat, for messages
+  ResetHook on_reset{[this] { reset_state(); }};
+  QuietMonitor quiet;  // out_valid_o and done_o after a reset in the middle of a run
 
   LaneBench(const Ports& ports, const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng,
             const StallProfile& st)
@@ -89,10 +92,21 @@ class LaneBench {
         sink(ports.stream + ".out",
              {[this] { return h.dut().out_valid_o != 0; },
               [this](bool r) { h.dut().out_ready_i = r; }, [this] { return ports_.get(h.dut()); }},
-             rng, st.ready_prob, log, [this](const Out& b, uint64_t) { sb.observe(b); }) {
+             rng, st.ready_prob, log, [this](const Out& b, uint64_t) { sb.observe(b); }),
+        quiet(log, {{"out_valid_o", [this] { return h.dut().out_valid_o != 0; }},
+                    {"done_o", [this] { return h.dut().done_o != 0; }}}) {
     h.add(src);
     h.add(sink);
+    h.add(on_reset);
+    h.add(quiet);
     h.reset();
+  }
+
+  // A reset in the middle of a run (Harness::reset_mid_run calls it): the interrupted job's
+  // pending output beats and their names are withdrawn (the source and sink drop theirs).
+  void reset_state() {
+    const uint64_t n = sb.reset();
+    beat_names.resize(beat_names.size() - std::min<uint64_t>(n, beat_names.size()));
   }
 
   // Queues one golden output beat under a readable name ("row 2 beat 0").
@@ -108,6 +122,69 @@ class LaneBench {
     h.run_until([&] { return sb.pending() == 0; }, 100, "last output beat");
   }
 };
+
+// One round of the reset-in-the-middle check on a lane bench (docs/conventions.md, "Reset in
+// the middle of a run"): `queue` programs a job with random data, queues its input beats and
+// golden output beats and returns how many output beats it gives (it may run other jobs first,
+// a parameter load); the job is started, reset at `point` (drawn from `rng`) with rst_ni low
+// 1..5 cycles, the outputs must stay quiet and every register of `regs` must read its reset
+// value (`power_on`: read_registers() after the first reset), then a fresh job from `queue`
+// runs to DONE and every one of its output beats must match (the bench's QuietMonitor watches
+// out_valid_o and done_o until `queue` is called for it). Returns the fresh job's output beats;
+// the caller checks its block's counters.
+template <class Bench, class Table>
+uint64_t lane_mid_reset_round(Bench& b, const Table& regs, const std::vector<uint32_t>& power_on,
+                              golden::Rng& rng, ResetPoint point, uint32_t ctrl,
+                              const std::function<uint64_t(golden::Rng&)>& queue, uint64_t limit) {
+  auto& d = b.h.dut();
+  auto& quiet = b.quiet;
+  const uint64_t c0 = b.sb.compared(), w0 = b.sb.withdrawn();
+  const uint64_t beats = queue(rng);
+  b.apb.write_ok(ctrl, 1);
+  const std::string where = run_to_reset_point(b.h, point, rng,
+                                               {.received = [&] { return b.sb.compared() - c0; },
+                                                .beats = beats,
+                                                .out_valid = [&] { return d.out_valid_o != 0; },
+                                                .pause_sink = [&](bool p) { b.sink.pause(p); },
+                                                .limit = limit});
+  const auto hold = static_cast<unsigned>(rng.uniform_int(1, 5));
+  fmt::print("[  reset   ] {}; rst_ni low for {} cycles\n", where, hold);
+  b.h.reset_mid_run(hold);
+  b.sink.pause(false);
+  if (b.sb.compared() - c0 + (b.sb.withdrawn() - w0) != beats) {
+    b.h.log().error(fmt::format("interrupted job: {} output beats compared and {} withdrawn, of {}",
+                                b.sb.compared() - c0, b.sb.withdrawn() - w0, beats));
+  }
+  if (d.in_ready_o) b.h.log().error("in_ready_o high right after the reset");
+  expect_reset_values(b.apb, regs, power_on, b.h.log());
+  b.h.step(static_cast<uint64_t>(rng.uniform_int(0, 10)));
+  if (!quiet.armed() || quiet.checked() == 0) b.h.log().error("the quiet check did not run");
+
+  // The fresh job.
+  quiet.release();
+  const uint64_t c1 = b.sb.compared();
+  const uint64_t fresh = queue(rng);
+  b.apb.write_ok(ctrl, 1);
+  const uint64_t t0 = b.h.cycle();
+  b.h.run_until([&] { return d.done_o != 0; }, limit, "DONE of the job after the reset");
+  const uint64_t busy_max = b.h.cycle() - t0;
+  b.h.run_until([&] { return b.sb.pending() == 0; }, 100, "last output beat after the reset");
+  if (b.sb.compared() - c1 != fresh) {
+    b.h.log().error(fmt::format("the job after the reset: {} of {} output beats compared",
+                                b.sb.compared() - c1, fresh));
+  }
+  // The common header: no error, DONE, and CYCLES counts this job only.
+  for (const auto& r : regs) {
+    const uint32_t v = b.apb.read_ok(r.offset);
+    const std::string_view n = r.name;
+    if ((n == "ERR" && v != 0) || (n == "STATUS" && v != 2) || (n == "CYCLES" && v > busy_max)) {
+      b.h.log().error(
+          fmt::format("after the job that followed the reset: {} reads {:#x}{}", n, v,
+                      n == "CYCLES" ? fmt::format(" (the job took {})", busy_max) : std::string()));
+    }
+  }
+  return fresh;
+}
 
 // Per-mode tallies of one output stream: the scoreboard's counts between begin() and end(mode)
 // go to that mode's tensor. report() gives the whole stream first, then every mode that was run.

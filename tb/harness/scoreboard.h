@@ -1,7 +1,8 @@
 // In-order scoreboard for one output tensor (docs/conventions.md, "Tests"). expect() queues golden
 // values, observe() compares the RTL's beats with them at the handshake. The first mismatches are
 // reported with the tensor name, the element's index, the expected and the actual value; all are
-// counted. finish() requires an empty queue and compared == expected.
+// counted. finish() requires an empty queue and compared == expected. reset() withdraws what an
+// interrupted job would still have given (a reset in the middle of a run).
 #pragma once
 
 #include <fmt/format.h>
@@ -74,6 +75,16 @@ class Scoreboard {
     }
   }
 
+  // A reset in the middle of a run: the elements still expected are withdrawn (they no longer
+  // count as expected); what was compared stays compared. Returns how many were withdrawn.
+  uint64_t reset() {
+    const uint64_t n = expected_.size();
+    expected_.clear();
+    expected_total_ -= n;
+    withdrawn_ += n;
+    return n;
+  }
+
   // Final check: every expected element was seen, none more. Returns true when all matched.
   bool finish() {
     if (mismatches_ != 0 || unexpected_ != 0) {
@@ -99,6 +110,7 @@ class Scoreboard {
   uint64_t mismatches() const { return mismatches_; }
   uint64_t expected_total() const { return expected_total_; }
   uint64_t pending() const { return expected_.size(); }
+  uint64_t withdrawn() const { return withdrawn_; }
 
  private:
   static constexpr uint64_t kMaxReported = 5;
@@ -110,6 +122,7 @@ class Scoreboard {
   uint64_t compared_ = 0;
   uint64_t mismatches_ = 0;
   uint64_t unexpected_ = 0;
+  uint64_t withdrawn_ = 0;
   uint64_t reported_ = 0;
   std::optional<uint64_t> first_mismatch_;
 };

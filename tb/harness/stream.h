@@ -6,6 +6,10 @@
 // valid, valid and the payload hold until the handshake.
 //
 // Ports are bound with small lambdas, so one driver serves any port width or payload struct.
+//
+// On a reset in the middle of a run (Harness::reset_mid_run) the source withdraws every queued
+// beat and restarts its count; the sink forgets a stalled beat, restarts its count, and reports
+// any valid it sees while rst_ni is low (docs/conventions.md, "Reset in the middle of a run").
 #pragma once
 
 #include <fmt/format.h>
@@ -75,6 +79,12 @@ class StreamSource : public ClockPlugin {
     if (offering_) ports_.set_data(queue_.front());
   }
 
+  // The interrupted job's beats are gone with the reset: the next job queues its own.
+  void reset_begin(uint64_t) override {
+    clear();
+    sent_ = 0;
+  }
+
   void sample(uint64_t) override {
     if (offering_ && ports_.get_ready()) {
       queue_.pop_front();
@@ -125,8 +135,24 @@ class StreamSink : public ClockPlugin {
     ports_.set_ready(ready_);
   }
 
+  // A reset may drop a beat that waited for ready: that is no stream-rule violation. While
+  // rst_ni is low the stream must stay quiet.
+  void reset_begin(uint64_t) override {
+    in_reset_ = true;
+    stalled_ = false;
+    received_ = 0;
+  }
+  void reset_end(uint64_t) override { in_reset_ = false; }
+
   void sample(uint64_t cycle) override {
     const bool valid = ports_.get_valid();
+    if (in_reset_) {
+      if (valid) {
+        log_.error(
+            fmt::format("stream '{}': valid high while rst_ni is low (cycle {})", name_, cycle));
+      }
+      return;
+    }
     if (stalled_) {
       if (!valid) {
         log_.error(
@@ -154,6 +180,7 @@ class StreamSink : public ClockPlugin {
   OnBeat on_beat_;
   bool ready_ = false;
   bool paused_ = false;
+  bool in_reset_ = false;
   bool stalled_ = false;
   Beat held_{};
   uint64_t received_ = 0;

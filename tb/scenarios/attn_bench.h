@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "apb.h"
@@ -148,6 +149,14 @@ class EncResponder : public ClockPlugin, private EncXbarPort<Dut>, public sim::P
   bool in_q() const { return in_q_; }
 
   void drive(uint64_t cycle) override { sim::PqXbarResponder::drive(cycle); }
+  // A reset in the middle of a head: the race in flight and both runs' tokens are dropped.
+  void reset_begin(uint64_t) override {
+    sim::PqXbarResponder::reset();
+    qtok_.clear();
+    k_races_ = 0;
+    base_ = races();
+    in_q_ = false;
+  }
   void sample(uint64_t cycle) override {
     if (!in_q_ && races() - base_ == k_races_ && EncXbarPort<Dut>::eval() &&
         EncXbarPort<Dut>::sel() == 0) {
@@ -353,6 +362,7 @@ struct AttnBench : ClockPlugin {
   // Starts one head and queues its stimulus; the caller runs the harness until done_o.
   void start(const Head& hd) {
     head_ = &hd;
+    after_reset_ = false;
     const uint32_t S = hd.cfg.seq_len;
     in_ = head_inputs(hd, s_.subspaces);
     have_[0].assign(S, 0);
@@ -413,9 +423,36 @@ struct AttnBench : ClockPlugin {
   }
 
   // ---- monitor (ClockPlugin) --------------------------------------------------------------
+  // A reset in the middle of a head: every tensor's pending expectations are withdrawn, the
+  // head's race tallies restart, and until the next start() no observation port may be valid.
+  void reset_begin(uint64_t) override {
+    sb_code.reset();
+    sb_rel.reset();
+    sb_kept.reset();
+    sb_score.reset();
+    sb_prob.reset();
+    sb_out.reset();
+    races = ties = timeouts = 0;
+    prob_slot_ = 0;
+    after_reset_ = true;
+  }
   void drive(uint64_t) override {}
-  void sample(uint64_t) override {
+  void sample(uint64_t cycle) override {
     auto& d = h.dut();
+    if (after_reset_) {
+      const std::pair<const char*, bool> mon[] = {{"mon_code_valid_o", d.mon_code_valid_o != 0},
+                                                  {"mon_rel_valid_o", d.mon_rel_valid_o != 0},
+                                                  {"mon_kept_valid_o", d.mon_kept_valid_o != 0},
+                                                  {"mon_score_valid_o", d.mon_score_valid_o != 0},
+                                                  {"mon_prob_valid_o", d.mon_prob_valid_o != 0}};
+      for (const auto& [name, v] : mon) {
+        if (v && quiet_errors_++ < 5) {
+          log_.error(
+              fmt::format("{} high at cycle {} after a reset, before the next start", name, cycle));
+        }
+      }
+      return;
+    }
     if (d.mon_code_valid_o) {
       const uint32_t sel = d.mon_code_sel_o;
       const uint32_t idx = d.mon_code_idx_o;
@@ -582,6 +619,8 @@ struct AttnBench : ClockPlugin {
   std::vector<golden::AttnRow> golden_rows_;
   uint32_t rows_done_ = 0;
   uint32_t prob_slot_ = 0;
+  bool after_reset_ = false;  // from a reset in the middle of a head to the next start()
+  uint64_t quiet_errors_ = 0;
 };
 
 }  // namespace hycim::tb::attn

@@ -101,12 +101,13 @@ void load_params(Bench<Dut, L>& bench, const Params& p, golden::Rng& rng) {
   if (got != n) bench.h.log().error(fmt::format("PRM_LEN {} after loading {} features", got, n));
 }
 
-// Queues the golden beats of `tokens` (mode kForward or kBackward, with the loaded parameters
-// p), sends them, starts and waits for DONE. Returns the number of elements compared.
+// Queues the input beats and the golden beats of `tokens` (mode kForward or kBackward, with the
+// loaded parameters p) and writes the configuration, without starting. Returns the number of
+// output beats.
 template <class Dut, unsigned L>
-uint64_t run_tokens(Bench<Dut, L>& bench, uint32_t mode, const Params& p,
-                    const std::vector<Token>& tokens, uint32_t eps8, uint32_t dx_shift,
-                    golden::Rng& rng) {
+uint64_t queue_tokens(Bench<Dut, L>& bench, uint32_t mode, const Params& p,
+                      const std::vector<Token>& tokens, uint32_t eps8, uint32_t dx_shift,
+                      golden::Rng& rng) {
   const auto n = static_cast<uint32_t>(p.gamma.size());
   const unsigned beats = (n + L - 1) / L;
   for (size_t r = 0; r < tokens.size(); ++r) {
@@ -132,7 +133,22 @@ uint64_t run_tokens(Bench<Dut, L>& bench, uint32_t mode, const Params& p,
     }
   }
   bench.configure(mode, n, static_cast<uint32_t>(tokens.size()), dx_shift, eps8);
-  bench.start_and_wait(20ull * (beats + 24) * tokens.size() + 1000, "LayerNorm DONE");
+  return uint64_t{beats} * tokens.size();
+}
+
+// The cycle limit of a LayerNorm start.
+inline uint64_t token_limit(uint32_t n, unsigned lanes, size_t tokens) {
+  return 20ull * ((n + lanes - 1) / lanes + 24) * tokens + 1000;
+}
+
+// queue_tokens(), then starts and waits for DONE. Returns the number of elements compared.
+template <class Dut, unsigned L>
+uint64_t run_tokens(Bench<Dut, L>& bench, uint32_t mode, const Params& p,
+                    const std::vector<Token>& tokens, uint32_t eps8, uint32_t dx_shift,
+                    golden::Rng& rng) {
+  queue_tokens(bench, mode, p, tokens, eps8, dx_shift, rng);
+  const auto n = static_cast<uint32_t>(p.gamma.size());
+  bench.start_and_wait(token_limit(n, L, tokens.size()), "LayerNorm DONE");
   return uint64_t{n} * tokens.size();
 }
 

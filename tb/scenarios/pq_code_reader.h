@@ -32,6 +32,13 @@ class CodeBufferReader : public ClockPlugin {
     expect[1].assign(entries, std::nullopt);
   }
   uint64_t checked() const { return checked_; }
+  // A reset in the middle of a run: the buffers hold no known codes any more (the memories have
+  // no reset; a new run writes them again), and a read in flight is not checked.
+  void reset_begin(uint64_t) override {
+    for (auto& e : expect) e.assign(e.size(), std::nullopt);
+    pending_ = false;
+    busy_sel = -1;
+  }
 
   void drive(uint64_t) override {
     auto& d = h_.dut();

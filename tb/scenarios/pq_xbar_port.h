@@ -89,6 +89,9 @@ class XbarResponder : public ClockPlugin, private VlPqXbarPort<Dut>, public sim:
 
   void drive(uint64_t cycle) override { sim::PqXbarResponder::drive(cycle); }
   void sample(uint64_t cycle) override { sim::PqXbarResponder::sample(cycle); }
+  // A reset in the middle of a run: the race in flight and the run's tokens are dropped; while
+  // rst_ni is low no xb_eval_o may rise (a race for an unsent token is reported as before).
+  void reset_begin(uint64_t) override { sim::PqXbarResponder::reset(); }
 };
 
 }  // namespace hycim::tb::pq

@@ -137,6 +137,7 @@ class SramBench {
     h.add(av_src);
     h.add(qk_sink);
     h.add(av_sink);
+    h.add(on_reset_);
     h.dut().wr_en_i = 0;
     h.dut().cnt_clear_i = 0;
     h.reset();
@@ -227,6 +228,14 @@ class SramBench {
   }
 
  private:
+  // A reset in the middle of a run: the interrupted rows' pending outputs are withdrawn, and the
+  // lanes sent so far no longer count (the counters restart from zero).
+  ResetHook on_reset_{[this] {
+    qk_sb.reset();
+    av_sb.reset();
+    qk_lanes = av_lanes = 0;
+  }};
+
   void put_lanes(auto& idx_port, auto& lanes_port, const golden::SramBeat& b) {
     uint32_t lanes = 0;
     for (uint32_t l = 0; l < kB; ++l) {

@@ -5,11 +5,14 @@
 // back, a non-ideal chip, and every ERR class (each sets its bit, raises DONE, never hangs).
 #include <fmt/format.h>
 
+#include <deque>
+
 #include "Vattn_top_ci.h"
 #include "attn_scenario.h"
 #include "golden/attention/attn_cycles.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 
 namespace hycim::tb {
 namespace {
@@ -278,6 +281,92 @@ TEST_F(AttnTopDirected, IllegalConfigurationsSetErr) {
   run_head(b, kShape, hd, log());
   EXPECT_TRUE(b.finish_all());
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): a head of random data under back-pressure, the crossbar models answering the
+// encoders, is interrupted early (K encoding), mid-way through its output rows, or while an
+// output row is held. The races in flight are dropped, no output, observation port, crossbar
+// evaluation or done rises while rst_ni is low and after it, every register reads its reset
+// value (the relevance tables are gone: LOADED reads 0), and the next head (new data, tables
+// loaded again) matches the golden model in every tensor, with counters of that head only.
+
+class AttnReset : public HycimTestP<ResetPoint> {
+ protected:
+  golden::Rng stall_rng_{golden::splitmix64(seed() ^ 0x5354ull)};
+};
+
+TEST_P(AttnReset, MidOperation) {
+  stall_rng_ = golden::Rng(golden::splitmix64(seed() ^ 0x5354ull));
+  AttnBench<Dut> b(harness_options(), log(), stall_rng_, StallProfile::random(), kShape);
+  auto& d = b.h.dut();
+  const uint32_t nxb = kShape.encoders;
+  QuietMonitor quiet(log(), {{"out_valid_o", [&] { return d.out_valid_o != 0; }},
+                             {"done_o", [&] { return d.done_o != 0; }},
+                             {"xb_eval_o", [&] { return port_bits(d.xb_eval_o, 0, nxb) != 0; }}});
+  b.h.add(quiet);
+  const auto power_on = read_registers(b.apb, R::kRegisters);
+  std::deque<Head> heads;  // alive while the bench may look at them
+  auto spec = [&](uint32_t min_len, bool dense_ok) {
+    HeadSpec hs;
+    hs.seq_len = static_cast<uint32_t>(rng().uniform_int(min_len, kShape.seq_max));
+    hs.dense = dense_ok && rng().bernoulli(0.25);
+    hs.causal = rng().bernoulli(0.5);
+    hs.match = !hs.dense && rng().bernoulli(0.25);
+    hs.force_first = rng().bernoulli(0.25);
+    hs.force_diag = rng().bernoulli(0.25);
+    const double dens[] = {0.125, 0.25, 1.0 / 3};
+    hs.density = dens[rng().uniform_int(0, 2)];
+    return hs;
+  };
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    const Head& a = heads.emplace_back(random_head(rng(), kShape, spec(8, false), seed() + round));
+    b.set_chips(a.map_q, a.map_k, {});
+    if (!a.cfg.match) b.load_tables(a.tables);
+    const uint64_t c0 = b.sb_out.compared();
+    b.start(a);
+    const uint64_t S = a.cfg.seq_len;
+    const std::string where =
+        run_to_reset_point(b.h, GetParam(), rng(),
+                           {.received = [&] { return b.sb_out.compared() - c0; },
+                            .beats = S,
+                            .out_valid = [&] { return d.out_valid_o != 0; },
+                            .pause_sink = [&](bool p) { b.sink.pause(p); },
+                            .limit = 4000 + S * (a.cfg.enc_tmax + 64) * 2 + S * S * 8});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    fmt::print("[  reset   ] round {}: S {} k {}: {}; rst_ni low for {} cycles\n", round, S,
+               a.cfg.topk, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.sink.pause(false);
+    EXPECT_EQ(d.in_ready_o, 0) << "idle after reset: no row taken";
+    EXPECT_EQ(expect_reset_values(b.apb, R::kRegisters, power_on, log()), R::kRegisters.size());
+    EXPECT_EQ(b.apb.read_ok(R::kTblStatus) & R::kTblStatusLoadedMask, 0u) << "tables survived";
+    EXPECT_EQ(b.apb.read_ok(R::kRowsOut), 0u) << "counters restart from zero";
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+
+    // The next head: tables loaded again (run_head), every tensor compared, counters of it only.
+    // At least two tokens: a head of one token with both forced keeps would ask for TOPK 1 below
+    // its two enables (an ERR class, not a mid-run reset matter).
+    const Head& f =
+        heads.emplace_back(random_head(rng(), kShape, spec(2, true), seed() + 10 + round));
+    if (!f.cfg.dense) b.set_chips(f.map_q, f.map_k, {});
+    const uint64_t out0 = b.sb_out.compared();
+    quiet.release();
+    const uint64_t t0 = b.h.cycle();
+    const HeadStats st = run_head(b, kShape, f, log());
+    const uint64_t busy_max = b.h.cycle() - t0;
+    ASSERT_TRUE(b.h.run_until([&] { return b.sb_out.pending() == 0; }, 100, "last output row"));
+    EXPECT_EQ(b.sb_out.compared() - out0, f.cfg.seq_len) << "every row of the head after the reset";
+    EXPECT_LE(st.cycles, busy_max) << "CYCLES counts only the head after the reset";
+    for (const auto& t : b.tallies()) EXPECT_EQ(t.mismatches, 0u) << t.name;
+  }
+  EXPECT_TRUE(b.finish_all());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(quiet.checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, AttnReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

@@ -6,6 +6,7 @@
 #include "Vpq_encoder_ci___024root.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 #include "pq_scenario.h"
 
 namespace hycim::tb {
@@ -287,6 +288,134 @@ TEST_F(PqEncoderDirected, RegisterMapFromTheDescription) {
     }
   }
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): a run of random tokens under back-pressure, the ideal crossbar model answering,
+// is interrupted early, mid-way or while a code beat is held. The race in flight is dropped by
+// the crossbar responder, no xb_eval_o, out_valid_o or done_o rises until the next start, every
+// register reads its reset value, and the next run (the other crossbar) gives exactly the
+// golden codes, with counters (COUNT_IN, COUNT_OUT, TIES, TIMEOUTS, RACE_TICKS) of that run only
+// and its codes in the code buffer.
+
+class PqReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(PqReset, MidOperation) {
+  const auto spec = ci_spec();
+  const auto dim = static_cast<size_t>(spec.groups * spec.sub_dim);
+  golden::XbarMap map[2];
+  std::unique_ptr<sim::PqCrossbar> model[2];
+  for (int s = 0; s < 2; ++s) {
+    const auto train = gaussian_tokens(rng(), 256, dim);
+    const auto cb = golden::train_codebook(train, spec.groups, spec.cols_per_group,
+                                           {.seed = seed() + static_cast<uint64_t>(s)});
+    map[s] = golden::map_crossbar(cb, golden::choose_shift(train, spec.in_bits), spec);
+    model[s] = std::make_unique<sim::PqCrossbar>(map[s], sim::AnalogParams{});
+  }
+  PqBench<Dut> b(harness_options(), log(), rng(), StallProfile::random(), spec);
+  auto& d = b.h.dut();
+  b.xb.set_models(model[0].get(), model[1].get());
+  Scoreboard<CodeBeat> sb("pq.codes", log());
+  ResetHook sb_reset([&] { sb.reset(); });
+  QuietMonitor quiet(log(), {{"out_valid_o", [&] { return d.out_valid_o != 0; }},
+                             {"done_o", [&] { return d.done_o != 0; }},
+                             {"xb_eval_o", [&] { return d.xb_eval_o != 0; }}});
+  b.h.add(sb_reset);
+  b.h.add(quiet);
+  const auto power_on = read_registers(b.apb, kRegisters);
+
+  RunConfig cfg;
+  std::vector<uint32_t> codes;
+  uint32_t ties = 0, timeouts = 0, race_ticks = 0;
+  b.xb.on_race = [&](const auto& race, uint32_t idx) {
+    sb.expect(beat_of(race.expect, idx, idx + 1 == cfg.num_tok));
+    if (idx < codes.size()) codes[idx] = race.expect.code_word();
+    ties += static_cast<uint32_t>(std::popcount(race.expect.tie_mask()));
+    timeouts += static_cast<uint32_t>(std::popcount(race.expect.timeout_mask()));
+    race_ticks += race.expect.done_tick;
+  };
+  b.on_beat = [&](const CodeBeat& beat) { sb.observe(beat); };
+  auto start = [&](uint32_t sel, uint32_t min_tok) {
+    cfg.sel = sel;
+    cfg.num_tok = static_cast<uint32_t>(rng().uniform_int(min_tok, kSeqMax));
+    cfg.groups = static_cast<uint32_t>(spec.groups);
+    cfg.t_max =
+        rng().bernoulli(0.3) ? static_cast<uint32_t>(rng().uniform_int(1, 400)) : spec.tick_limit();
+    cfg.shift = map[sel].shift;
+    const auto cur = gaussian_tokens(rng(), cfg.num_tok, dim);
+    std::vector<std::vector<int8_t>> toks(cfg.num_tok);
+    for (uint32_t t = 0; t < cfg.num_tok; ++t) {
+      toks[t].assign(cur.data().begin() + t * dim, cur.data().begin() + (t + 1) * dim);
+    }
+    codes.assign(cfg.num_tok, 0);
+    ties = timeouts = race_ticks = 0;
+    b.reader.busy_sel = static_cast<int>(sel);
+    b.xb.begin_run(cfg, toks);
+    b.configure(cfg);
+    quiet.release();
+    b.apb.write_ok(kCtrl, kCtrlStartMask);
+    b.send(toks);
+  };
+  const auto limit = [&] { return uint64_t{cfg.num_tok} * (cfg.t_max + 64) * 8 + 2000; };
+
+  for (uint32_t round = 0; round < 3 && log().ok(); ++round) {
+    const uint32_t sel = round % 2;
+    const uint64_t c0 = sb.compared(), w0 = sb.withdrawn();
+    start(sel, 4);
+    const uint32_t beats = cfg.num_tok;
+    const std::string where = run_to_reset_point(b.h, GetParam(), rng(),
+                                                 {.received = [&] { return sb.compared() - c0; },
+                                                  .beats = beats,
+                                                  .out_valid = [&] { return d.out_valid_o != 0; },
+                                                  .pause_sink = [&](bool p) { b.sink.pause(p); },
+                                                  .limit = limit()});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    fmt::print("[  reset   ] round {}: {}; rst_ni low for {} cycles\n", round, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.sink.pause(false);
+    EXPECT_LE(sb.compared() - c0 + (sb.withdrawn() - w0), beats)
+        << "a code beat for a race that never started";
+    EXPECT_EQ(d.in_ready_o, 0) << "idle after reset: no token taken";
+    // CODE_DATA is a window into the code buffers, memories without reset.
+    EXPECT_EQ(expect_reset_values(b.apb, kRegisters, power_on, log(), {"CODE_DATA"}),
+              kRegisters.size() - 1);
+    EXPECT_EQ(b.apb.read_ok(kCountIn), 0u) << "counters restart from zero";
+    EXPECT_EQ(b.apb.read_ok(kCountOut), 0u);
+    EXPECT_EQ(b.apb.read_ok(kRaceTicks), 0u);
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+
+    // The next run, on the other crossbar.
+    const uint64_t c1 = sb.compared();
+    const uint64_t t0 = b.h.cycle();
+    start(1 - sel, 1);
+    ASSERT_TRUE(b.h.run_until([&] { return d.done_o != 0; }, limit(), "DONE after the reset"));
+    const uint64_t busy_max = b.h.cycle() - t0;
+    b.xb.finish();
+    ASSERT_TRUE(b.h.run_until([&] { return sb.pending() == 0; }, 100, "last code beat"));
+    EXPECT_EQ(sb.compared() - c1, cfg.num_tok) << "every code of the run after the reset";
+    EXPECT_EQ(sb.mismatches(), 0u);
+    EXPECT_EQ(b.apb.read_ok(kErr), 0u);
+    EXPECT_EQ(b.apb.read_ok(kStatus), kStatusDoneMask);
+    EXPECT_EQ(b.apb.read_ok(kCountIn), cfg.num_tok) << "counts only the run after the reset";
+    EXPECT_EQ(b.apb.read_ok(kCountOut), cfg.num_tok);
+    EXPECT_EQ(b.apb.read_ok(kTies), ties);
+    EXPECT_EQ(b.apb.read_ok(kTimeouts), timeouts);
+    EXPECT_EQ(b.apb.read_ok(kRaceTicks), race_ticks);
+    EXPECT_LE(b.apb.read_ok(kCycles), busy_max);
+    b.reader.busy_sel = -1;
+    for (uint32_t t = 0; t < cfg.num_tok; ++t) {
+      b.reader.expect[cfg.sel][t] = codes[t];
+      b.apb.write_ok(kCodeAddr, (cfg.sel << 16) | t);
+      EXPECT_EQ(b.apb.read_ok(kCodeData), codes[t]) << "code buffer entry " << t;
+    }
+  }
+  EXPECT_TRUE(sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(quiet.checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, PqReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

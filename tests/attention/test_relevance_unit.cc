@@ -6,6 +6,7 @@
 #include "Vrelevance_unit_ci.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 #include "relevance_bench.h"
 
 namespace hycim::tb {
@@ -182,6 +183,75 @@ TEST_F(RelevanceUnitDirected, AssertionsCatchIllegalUse) {
   h.step(2);
   EXPECT_FALSE(own.ok()) << "dropping valid before the handshake must be reported";
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): rows of random requests under back-pressure, with key code writes beside them, are
+// interrupted early, mid-way or while a score beat is held; no beat is valid and busy_o is low
+// while rst_ni is low and after it, and a fresh batch (new tables, key codes and configuration)
+// matches golden::relevance_row exactly.
+
+class RelevanceReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(RelevanceReset, MidOperation) {
+  B b(harness_options(), log(), rng(), StallProfile::random());
+  auto& d = b.h.dut();
+  QuietMonitor quiet(log(), {{"rel_valid_o", [&] { return d.rel_valid_o != 0; }},
+                             {"busy_o", [&] { return d.busy_o != 0; }}});
+  b.h.add(quiet);
+  auto batch = [&](uint32_t min_keys, bool churn) {
+    b.write_tables(random_tables<B>(rng()));
+    b.write_keys(random_keys<B>(rng()), 0, kSeqMax);
+    Config c;
+    c.num_keys = static_cast<uint32_t>(rng().uniform_int(min_keys, kSeqMax));
+    c.mode = static_cast<int>(rng().uniform_int(0, 1));
+    c.causal = rng().bernoulli(0.5);
+    b.configure(c);
+    const uint64_t before = b.sb.pending();
+    const auto rows = static_cast<unsigned>(rng().uniform_int(2, 8));
+    for (unsigned r = 0; r < rows; ++r) {
+      Req q;
+      q.code = random_code(rng(), B::kM, B::kC);
+      if (rng().bernoulli(0.3)) {
+        q.code = B::pack(b.keys(), static_cast<uint32_t>(rng().uniform_int(0, c.num_keys - 1)));
+      }
+      q.row = static_cast<uint32_t>(rng().uniform_int(0, c.num_keys - 1));
+      b.send(q);
+    }
+    b.set_churn(churn);
+    return b.sb.pending() - before;
+  };
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    const uint64_t c0 = b.sb.compared(), w0 = b.sb.withdrawn();
+    const uint64_t beats = batch(kL + 1, true);
+    const std::string where = run_to_reset_point(b.h, GetParam(), rng(),
+                                                 {.received = [&] { return b.sb.compared() - c0; },
+                                                  .beats = beats,
+                                                  .out_valid = [&] { return d.rel_valid_o != 0; },
+                                                  .pause_sink = [&](bool p) { b.sink.pause(p); },
+                                                  .limit = 100000});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    fmt::print("[  reset   ] round {}: {}; rst_ni low for {} cycles\n", round, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.sink.pause(false);
+    EXPECT_EQ(b.sb.compared() - c0 + (b.sb.withdrawn() - w0), beats);
+    EXPECT_EQ(d.busy_o, 0);
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+
+    const uint64_t c1 = b.sb.compared();
+    const uint64_t fresh = batch(1, false);
+    quiet.release();
+    ASSERT_TRUE(b.drain(100000)) << "the rows after the reset";
+    EXPECT_EQ(b.sb.compared() - c1, fresh) << "every beat of the rows after the reset";
+    EXPECT_EQ(b.sb.mismatches(), 0u);
+  }
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(quiet.checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, RelevanceReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

@@ -6,6 +6,7 @@
 #include "Vsram_cim_ci.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 #include "sram_cim_bench.h"
 
 namespace hycim::tb {
@@ -202,6 +203,85 @@ TEST_F(SramCimDirected, RandomInitialStateIsHarmless) {
   EXPECT_TRUE(b.av_sb.finish());
   check_counters(b);
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): QK and AV rows with random data on both engines under back-pressure are
+// interrupted early, mid-way or while an output is held; no output is valid while rst_ni is low
+// or after it, the counters read zero, and the rows of a fresh job (K, V, the AV scale and the
+// requests all new) match the golden model exactly, with counters of that job only.
+
+class SramReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(SramReset, MidOperation) {
+  Bench b(harness_options(), log(), rng(), StallProfile::random());
+  auto& d = b.h.dut();
+  QuietMonitor quiet(log(), {{"qks_valid_o", [&] { return d.qks_valid_o != 0; }},
+                             {"avo_valid_o", [&] { return d.avo_valid_o != 0; }}});
+  b.h.add(quiet);
+  auto job = [&](int rows) {
+    b.configure(static_cast<uint32_t>(rng().uniform_int(1, 1000)),
+                static_cast<uint32_t>(rng().uniform_int(0, 24)));
+    b.write_rows(rng(), 0, 0, kS);
+    b.write_rows(rng(), 1, 0, kS);
+    uint64_t beats = 0;
+    for (int r = 0; r < rows; ++r) {
+      uint32_t k = 0;
+      auto kept = random_row(rng(), &k);
+      beats += b.qk_row(rng(), kept, k).size();
+      b.av_row(rng(), kept, k, rng().bernoulli(0.3));
+      ++beats;
+    }
+    return beats;
+  };
+  auto counters = [&] {
+    return std::vector<uint64_t>{d.cnt_qk_rows_o,  d.cnt_qk_macs_o, d.cnt_qk_stall_o,
+                                 d.cnt_qk_busy_o,  d.cnt_av_rows_o, d.cnt_av_macs_o,
+                                 d.cnt_av_stall_o, d.cnt_av_busy_o};
+  };
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    const uint64_t c0 = b.qk_sb.compared() + b.av_sb.compared();
+    const uint64_t w0 = b.qk_sb.withdrawn() + b.av_sb.withdrawn();
+    const uint64_t beats = job(static_cast<int>(rng().uniform_int(2, 6)));
+    const std::string where = run_to_reset_point(
+        b.h, GetParam(), rng(),
+        {.received = [&] { return b.qk_sb.compared() + b.av_sb.compared() - c0; },
+         .beats = beats,
+         .out_valid = [&] { return d.qks_valid_o != 0 || d.avo_valid_o != 0; },
+         .pause_sink =
+             [&](bool p) {
+               b.qk_sink.pause(p);
+               b.av_sink.pause(p);
+             },
+         .limit = 200000});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    fmt::print("[  reset   ] round {}: {}; rst_ni low for {} cycles\n", round, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.qk_sink.pause(false);
+    b.av_sink.pause(false);
+    EXPECT_EQ(b.qk_sb.compared() + b.av_sb.compared() - c0 +
+                  (b.qk_sb.withdrawn() + b.av_sb.withdrawn() - w0),
+              beats);
+    EXPECT_EQ(counters(), std::vector<uint64_t>(8, 0)) << "counters restart from zero";
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+    EXPECT_EQ(counters(), std::vector<uint64_t>(8, 0)) << "and stay there while idle";
+
+    const uint64_t c1 = b.qk_sb.compared() + b.av_sb.compared();
+    const uint64_t fresh = job(static_cast<int>(rng().uniform_int(1, 6)));
+    quiet.release();
+    ASSERT_TRUE(b.drain(200000)) << "the rows after the reset";
+    EXPECT_EQ(b.qk_sb.compared() + b.av_sb.compared() - c1, fresh);
+    EXPECT_EQ(b.qk_sb.mismatches() + b.av_sb.mismatches(), 0u);
+    check_counters(b);
+  }
+  EXPECT_TRUE(b.qk_sb.finish());
+  EXPECT_TRUE(b.av_sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(quiet.checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, SramReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

@@ -6,6 +6,7 @@
 #include "Vtopk_select_ci.h"
 #include "hycim_configs.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 #include "topk_bench.h"
 
 namespace hycim::tb {
@@ -212,6 +213,63 @@ TEST_F(TopkSelectDirected, ThroughputIsTheDocumentedModel) {
     }
   }
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): rows of random scores under back-pressure are interrupted early, mid-way or while
+// a kept-index beat is held; no beat is valid while rst_ni is low or after it, the handshakes
+// follow the golden pipeline model from an empty pipeline on, and the rows of a fresh
+// configuration match golden::topk_select exactly.
+
+class TopkReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(TopkReset, MidOperation) {
+  TopkBench b(harness_options(), log(), rng(), StallProfile::random());
+  auto& d = b.h.dut();
+  QuietMonitor quiet(log(), {{"out_valid_o", [&] { return d.out_valid_o != 0; }}});
+  b.h.add(quiet);
+  auto queue = [&](uint32_t min_s) {
+    const auto s = static_cast<uint32_t>(rng().uniform_int(min_s, kS));
+    const auto c = random_config(rng(), s);
+    b.configure(c);
+    const auto n = static_cast<int>(rng().uniform_int(2, 6));
+    const uint64_t before = b.sb.pending();
+    for (int i = 0; i < n; ++i) b.push_row(random_row(rng(), c, kS), true, &rng());
+    return b.sb.pending() - before;
+  };
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    const uint64_t c0 = b.sb.compared(), w0 = b.sb.withdrawn();
+    const uint64_t beats = queue(kL + 1);
+    const std::string where = run_to_reset_point(b.h, GetParam(), rng(),
+                                                 {.received = [&] { return b.sb.compared() - c0; },
+                                                  .beats = beats,
+                                                  .out_valid = [&] { return d.out_valid_o != 0; },
+                                                  .pause_sink = [&](bool p) { b.sink.pause(p); },
+                                                  .limit = 200000});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    fmt::print("[  reset   ] round {}: {}; rst_ni low for {} cycles\n", round, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.sink.pause(false);
+    EXPECT_EQ(b.sb.compared() - c0 + (b.sb.withdrawn() - w0), beats);
+    EXPECT_TRUE(b.pipe.idle());
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+    EXPECT_TRUE(b.src.idle());
+
+    quiet.release();
+    const uint64_t c1 = b.sb.compared();
+    const uint64_t fresh = queue(1);
+    ASSERT_TRUE(b.drain()) << "the rows after the reset";
+    EXPECT_EQ(b.sb.compared() - c1, fresh) << "every beat of the rows after the reset";
+    EXPECT_EQ(b.sb.mismatches(), 0u);
+  }
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(quiet.checked(), 0u);
+  EXPECT_GT(b.pipe.cycles_checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, TopkReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

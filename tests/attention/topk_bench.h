@@ -166,10 +166,29 @@ template <class Dut>
 class PipeCheck : public ClockPlugin {
  public:
   PipeCheck(Dut& d, ErrorLog& log) : d_(d), log_(log), model_(golden::TopkTiming{}) {}
-  void set_timing(golden::TopkTiming t) { model_ = golden::TopkPipeModel(t); }
+  void set_timing(golden::TopkTiming t) {
+    timing_ = t;
+    model_ = golden::TopkPipeModel(t);
+  }
   uint64_t cycles_checked() const { return checked_; }
   bool idle() const { return model_.idle(); }
+  // A reset in the middle of a run empties the pipeline: the model starts idle again after it,
+  // and while rst_ni is low nothing may be valid.
+  void reset_begin(uint64_t) override {
+    in_reset_ = true;
+    model_ = golden::TopkPipeModel(timing_);
+  }
+  void reset_end(uint64_t) override {
+    in_reset_ = false;
+    model_ = golden::TopkPipeModel(timing_);
+  }
   void sample(uint64_t cycle) override {
+    if (in_reset_) {
+      if (d_.out_valid_o && errors_++ < 5) {
+        log_.error(fmt::format("cycle {}: out_valid_o high while rst_ni is low", cycle));
+      }
+      return;
+    }
     const auto m = model_.step(d_.in_valid_i != 0, d_.out_ready_i != 0);
     const bool ir = d_.in_ready_o != 0, ov = d_.out_valid_o != 0;
     const bool ol = ov && d_.out_last_o != 0;
@@ -187,6 +206,8 @@ class PipeCheck : public ClockPlugin {
   Dut& d_;
   ErrorLog& log_;
   golden::TopkPipeModel model_;
+  golden::TopkTiming timing_{};
+  bool in_reset_ = false;
   uint64_t checked_ = 0;
   uint64_t errors_ = 0;
 };
@@ -223,6 +244,7 @@ class Bench {
     h.add(sink);
     h.add(pipe);
     h.add(in_mon_);
+    h.add(on_reset_);
     configure(Config{SeqMax, 1, false, false});
     h.reset();
   }
@@ -274,6 +296,7 @@ class Bench {
     explicit InMon(Bench* bench) : b(bench) {}
     Bench* b;
     bool first = true;
+    void reset_begin(uint64_t) override { first = true; }
     void sample(uint64_t cycle) override {
       auto& d = b->h.dut();
       if (d.in_valid_i && d.in_ready_o) {
@@ -283,6 +306,8 @@ class Bench {
     }
   };
   InMon in_mon_{this};
+  // A reset in the middle of a run withdraws the interrupted rows' pending beats.
+  ResetHook on_reset_{[this] { sb.reset(); }};
 
   void put(const InBeat& b) {
     auto& d = h.dut();

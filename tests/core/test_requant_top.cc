@@ -2,6 +2,7 @@
 // illegal-configuration class, the register port's error responses, and a wrong in_last.
 #include "Vrequant_top_ci.h"
 #include "hycim_configs.h"
+#include "mid_reset.h"
 #include "reg_checks.h"
 #include "requant_bench.h"
 
@@ -220,6 +221,144 @@ TEST_F(RequantTopErrors, LongestRunAtMaxLen) {
   EXPECT_TRUE(rep.passed);
   EXPECT_EQ(rep.elements, 2u * kMaxLen);
 }
+
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): a job with random data under back-pressure is interrupted by rst_ni at a random
+// point (early, mid, while an output beat is held); the outputs stay quiet, every register reads
+// its reset value, and a fresh job (random again, the stochastic mode included) matches the
+// golden model exactly with counters that count only that job.
+
+struct RequantResetBench {
+  Harness<Dut> h;
+  ApbDriver<Dut> apb;
+  Scoreboard<requant::OutBeat> sb;
+  StreamSource<requant::InBeat> src;
+  StreamSink<requant::OutBeat> sink;
+  ResetHook on_reset;
+  QuietMonitor quiet;
+
+  RequantResetBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng,
+                    const StallProfile& st)
+      : h(ho, log),
+        apb(h),
+        sb("requant.out", log),
+        src("requant.in",
+            {[this](bool v) { h.dut().in_valid_i = v; }, [this] { return h.dut().in_ready_o != 0; },
+             [this](const requant::InBeat& b) {
+               h.dut().in_data_i = static_cast<uint32_t>(b.data);
+               h.dut().in_last_i = b.last;
+             }},
+            rng, st.valid_prob),
+        sink("requant.out",
+             {[this] { return h.dut().out_valid_o != 0; },
+              [this](bool r) { h.dut().out_ready_i = r; },
+              [this] {
+                return requant::OutBeat{static_cast<int8_t>(h.dut().out_data_o),
+                                        h.dut().out_last_o != 0};
+              }},
+             rng, st.ready_prob, log,
+             [this](const requant::OutBeat& b, uint64_t) { sb.observe(b); }),
+        on_reset([this] { sb.reset(); }),
+        quiet(log, {{"out_valid_o", [this] { return h.dut().out_valid_o != 0; }},
+                    {"done_o", [this] { return h.dut().done_o != 0; }}}) {
+    h.add(src);
+    h.add(sink);
+    h.add(on_reset);
+    h.add(quiet);
+    h.reset();
+  }
+
+  // Programs and starts a random job of at least min_len elements; queues its input beats and
+  // its golden output. Returns the golden result.
+  golden::RequantResult start_job(golden::Rng& rng, uint32_t min_len, int mode) {
+    golden::RequantConfig c = requant::random_config(
+        rng, kMaxLen, static_cast<uint32_t>(rng.uniform_int(min_len, kMaxLen)));
+    if (mode >= 0) c.mode = static_cast<uint32_t>(mode);
+    const int in_bits = static_cast<int>(rng.uniform_int(0, 31));
+    const int mbits = c.mult ? 32 - __builtin_clz(c.mult) : 0;
+    c.shift = static_cast<uint32_t>(std::clamp<int64_t>(
+        in_bits + mbits - 7 + rng.uniform_int(-3, 3), 0, golden::kRequantMaxShift));
+    const auto in = requant::random_input(rng, c.len, in_bits);
+    const auto g = golden::requant(c, in, kMaxLen);
+    for (uint32_t i = 0; i < c.len; ++i) sb.expect({g.out[i], i + 1 == c.len});
+    apb.write_ok(requant::kLen, c.len);
+    apb.write_ok(requant::kShift, c.shift);
+    apb.write_ok(requant::kMult, c.mult);
+    apb.write_ok(requant::kMode, c.mode);
+    apb.write_ok(requant::kSeed, c.seed);
+    quiet.release();
+    apb.write_ok(requant::kCtrl, requant::kCtrlStartMask);
+    for (uint32_t i = 0; i < c.len; ++i) src.push({in[i], i + 1 == c.len});
+    return g;
+  }
+};
+
+class RequantReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(RequantReset, MidOperation) {
+  RequantResetBench b(harness_options(), log(), rng(), StallProfile::random());
+  const auto power_on = read_registers(b.apb, requant::kRegisters);
+  uint64_t fresh_elements = 0;
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    // The interrupted job.
+    const uint64_t compared0 = b.sb.compared();
+    const auto a = b.start_job(rng(), 8, -1);
+    const std::string where =
+        run_to_reset_point(b.h, GetParam(), rng(),
+                           {.received = [&] { return b.sb.compared() - compared0; },
+                            .beats = a.out.size(),
+                            .out_valid = [&] { return b.h.dut().out_valid_o != 0; },
+                            .pause_sink = [&](bool p) { b.sink.pause(p); },
+                            .limit = 64ull * kMaxLen + 1000});
+    const auto hold = static_cast<unsigned>(rng().uniform_int(1, 5));
+    const uint64_t withdrawn0 = b.sb.withdrawn();
+    fmt::print("[  reset   ] round {}: {}; rst_ni low for {} cycles\n", round, where, hold);
+    SCOPED_TRACE(fmt::format("round {}: reset {}", round, where));
+    b.h.reset_mid_run(hold);
+    b.sink.pause(false);
+    EXPECT_EQ(b.h.dut().out_valid_o, 0);
+    EXPECT_EQ(b.h.dut().in_ready_o, 0) << "idle after reset: no input taken";
+    EXPECT_EQ(b.sb.compared() - compared0 + (b.sb.withdrawn() - withdrawn0), a.out.size())
+        << "every beat of the interrupted job either compared or withdrawn";
+
+    // Quiet and reset values, with some idle cycles in between.
+    EXPECT_EQ(expect_reset_values(b.apb, requant::kRegisters, power_on, log()),
+              requant::kRegisters.size());
+    EXPECT_EQ(b.apb.read_ok(requant::kCountIn), 0u) << "counters restart from zero";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountOut), 0u);
+    EXPECT_EQ(b.apb.read_ok(requant::kSatCount), 0u);
+    b.h.step(static_cast<uint64_t>(rng().uniform_int(0, 10)));
+    EXPECT_TRUE(b.quiet.armed());
+
+    // The fresh job: every second one stochastic (the LFSR must restart from SEED).
+    const uint64_t c_before = b.sb.compared();
+    const uint64_t t0 = b.h.cycle();
+    const auto f = b.start_job(rng(), 1, round % 2 ? 3 : -1);
+    ASSERT_TRUE(b.h.run_until([&] { return b.h.dut().done_o != 0; }, 64ull * kMaxLen + 1000,
+                              "DONE of the fresh job"));
+    ASSERT_TRUE(b.h.run_until([&] { return b.sb.pending() == 0; }, 100, "last output beat"));
+    const uint64_t busy_max = b.h.cycle() - t0;
+    EXPECT_EQ(b.sb.compared() - c_before, f.out.size()) << "the fresh job, complete";
+    EXPECT_EQ(b.sb.mismatches(), 0u);
+    EXPECT_EQ(b.apb.read_ok(requant::kErr), 0u);
+    EXPECT_EQ(b.apb.read_ok(requant::kStatus), requant::kStatusDoneMask);
+    EXPECT_EQ(b.apb.read_ok(requant::kCountIn), f.out.size()) << "counts only the fresh job";
+    EXPECT_EQ(b.apb.read_ok(requant::kCountOut), f.out.size());
+    EXPECT_EQ(b.apb.read_ok(requant::kSatCount), f.sat_count);
+    const uint32_t cycles = b.apb.read_ok(requant::kCycles);
+    EXPECT_GE(cycles, f.out.size());
+    EXPECT_LE(cycles, busy_max) << "CYCLES counts only the fresh job";
+    EXPECT_EQ(b.src.sent(), f.out.size()) << "the source restarted its count at the reset";
+    fresh_elements += f.out.size();
+  }
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_GT(b.quiet.checked(), 0u);
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(fresh_elements, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, RequantReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
 
 }  // namespace
 }  // namespace hycim::tb

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "layernorm_scenario.h"
+#include "mid_reset.h"
 
 namespace hycim::tb::layernorm {
 
@@ -150,6 +151,78 @@ void check_errors(Bench<Dut, L>& b, golden::Rng& rng, uint32_t ln_max,
   EXPECT_TRUE(b.sb.finish());
   EXPECT_EQ(b.apb.read_ok(kErr), kErrLastMismatch);
   EXPECT_EQ(b.apb.read_ok(kRowsDone), 1u);
+}
+
+// Reset in the middle of a run (docs/conventions.md, "Reset in the middle of a run"): three
+// rounds, each interrupting a job with random data under the bench's back-pressure at `point`
+// (round 0 a parameter load, then forward tokens, then backward tokens or, with softmax rows up
+// to `sm_max` (sfln_unit; 0: none), a softmax start), then a fresh job: the gamma / beta of
+// before the reset are gone (PRM_LEN reads 0 and a forward start is refused with PARAM_LEN), a
+// fresh parameter load and 1..3 fresh tokens match the golden model exactly, and ROWS_DONE and
+// PRM_LEN count only them.
+template <class Dut, unsigned L>
+void check_mid_reset(Bench<Dut, L>& b, golden::Rng& rng, ResetPoint point, uint32_t ln_max,
+                     uint32_t sm_max) {
+  using namespace softmax;
+  const auto power_on = read_registers(b.apb, kRegisters);
+  EXPECT_EQ(power_on.size(), kRegisters.size());
+  unsigned job = 0;
+  size_t tokens_of_job = 0;
+  uint32_t n_of_job = 0;
+  auto queue = [&](golden::Rng& r) -> uint64_t {
+    const unsigned k = job++;
+    const bool fresh = k % 2 == 1;
+    const auto n = static_cast<uint32_t>(r.uniform_int(fresh ? 1 : 2 * L, ln_max));
+    const Params p = random_params(r, n);
+    if (fresh) {
+      // Nothing of the interrupted job survived: no parameters, so a forward start is refused.
+      EXPECT_EQ(b.apb.read_ok(kPrmLen), 0u) << "gamma / beta survived the reset";
+      b.configure(kForward, n, 1, 0, 1);
+      b.apb.write_ok(kCtrl, 1);
+      b.h.step(5);
+      EXPECT_EQ(b.apb.read_ok(kErr), kErrParamLen) << "forward start without parameters";
+      EXPECT_EQ(b.h.dut().in_ready_o, 0) << "no input taken";
+      load_params(b, p, r);
+    } else if (k / 2 == 0) {
+      // Interrupt the parameter load itself (no output beats).
+      for (const auto& beat : row_beats<L>(p.gamma, p.beta, r)) b.src.push(beat);
+      b.configure(kParams, n, 1, 0, 1);
+      return 0;
+    } else if (sm_max > 0 && k / 2 == 2) {
+      // sfln_unit: a softmax start is interrupted, a LayerNorm one follows on the shared buffers.
+      const auto mode = static_cast<uint32_t>(r.uniform_int(kInference, softmax::kBackward));
+      const auto len = static_cast<uint32_t>(r.uniform_int(2 * L, sm_max));
+      std::vector<Row> rows;
+      const auto count = static_cast<size_t>(r.uniform_int(1, 3));
+      for (size_t i = 0; i < count; ++i) rows.push_back(random_row(r, mode, len, 0.2));
+      const auto ds = static_cast<uint32_t>(r.uniform_int(0, 16));
+      queue_rows(b, mode, len, ds, rows, false, "softmax row");
+      b.configure(mode, len, static_cast<uint32_t>(count), ds, 1);
+      return count * ((len + L - 1) / L);
+    } else {
+      load_params(b, p, r);
+    }
+    std::vector<Token> tokens;
+    const auto count = static_cast<size_t>(r.uniform_int(1, 3));
+    for (size_t i = 0; i < count; ++i) tokens.push_back(random_token(r, n, 0.05));
+    tokens_of_job = count;
+    n_of_job = n;
+    const uint32_t mode = (k / 2) % 2 ? kForward : layernorm::kBackward;
+    return queue_tokens(b, mode, p, tokens, random_eps8(r),
+                        static_cast<uint32_t>(r.uniform_int(0, 16)), r);
+  };
+  for (int round = 0; round < 3 && b.h.log().ok(); ++round) {
+    SCOPED_TRACE(fmt::format("round {}", round));
+    const uint64_t fresh = lane_mid_reset_round(b, kRegisters, power_on, rng, point, kCtrl, queue,
+                                                token_limit(ln_max, L, 3) + 20ull * ln_max);
+    EXPECT_GT(fresh, 0u);
+    EXPECT_EQ(b.apb.read_ok(kRowsDone), tokens_of_job) << "counts only the start after the reset";
+    EXPECT_EQ(b.apb.read_ok(kPrmLen), n_of_job);
+  }
+  EXPECT_EQ(b.sb.mismatches(), 0u);
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(b.quiet.checked(), 0u);
 }
 
 }  // namespace hycim::tb::layernorm

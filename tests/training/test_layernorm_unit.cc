@@ -102,5 +102,19 @@ TEST_F(LayerNormUnitDirected, RandomInitialStateIsHarmless) {
   }
 }
 
+// ---- Reset in the middle of a run (issue 13, item 5): a parameter load and token starts with
+// random data under back-pressure are interrupted early, mid-way or while an output beat is
+// held; see check_mid_reset() in layernorm_checks.h.
+
+class LayerNormReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(LayerNormReset, MidOperation) {
+  LnBench b(harness_options(), log(), rng(), StallProfile::random());
+  check_mid_reset(b, rng(), GetParam(), kFeatMax, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, LayerNormReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
+
 }  // namespace
 }  // namespace hycim::tb

@@ -148,5 +148,20 @@ TEST_F(SflnUnit, InputStreamRulesAreChecked) {
   }
 }
 
+// ---- Reset in the middle of a run (issue 13, item 5): a parameter load, token starts and a
+// softmax start with random data under back-pressure are interrupted early, mid-way or while an
+// output beat is held; the next job (LayerNorm, on the buffers the softmax half shares) must be
+// exact. See check_mid_reset() in layernorm_checks.h.
+
+class SflnReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(SflnReset, MidOperation) {
+  SfBench b(harness_options(), log(), rng(), StallProfile::random());
+  check_mid_reset(b, rng(), GetParam(), kFeatMax, kSmMax);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, SflnReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
+
 }  // namespace
 }  // namespace hycim::tb

@@ -209,5 +209,45 @@ TEST_F(SoftmaxUnitDirected, WrongInLastIsFlaggedAndTheRowStillCompletes) {
   EXPECT_EQ(b.apb.read_ok(kErr), kErrLastMismatch);
 }
 
+// ---- Reset in the middle of a run (issue 13, item 5; docs/conventions.md, "Reset in the middle
+// of a run"): rows with random data under back-pressure are interrupted by rst_ni early, mid-way
+// or while an output beat is held; the outputs stay quiet, every register reads its reset
+// value, and the rows of a fresh start (another mode) match the golden model exactly, with
+// ROWS_DONE counting only them.
+
+class SoftmaxReset : public HycimTestP<ResetPoint> {};
+
+TEST_P(SoftmaxReset, MidOperation) {
+  Bench b(harness_options(), log(), rng(), StallProfile::random());
+  const auto power_on = read_registers(b.apb, kRegisters);
+  size_t rows_of_job = 0;
+  unsigned job = 0;
+  auto queue = [&](golden::Rng& r) -> uint64_t {
+    const uint32_t mode = job++ % 3;
+    const auto len = static_cast<uint32_t>(r.uniform_int(2 * kL, kRowLimit));
+    rows_of_job = static_cast<size_t>(r.uniform_int(1, 3));
+    std::vector<Row> rows;
+    for (size_t k = 0; k < rows_of_job; ++k) rows.push_back(random_row(r, mode, len, 0.2));
+    const auto ds_shift = static_cast<uint32_t>(r.uniform_int(0, 16));
+    queue_rows(b, mode, len, ds_shift, rows, true, "row");
+    b.configure(mode, len, static_cast<uint32_t>(rows.size()), ds_shift);
+    return rows.size() * ((len + kL - 1) / kL);
+  };
+  for (int round = 0; round < 3 && log().ok(); ++round) {
+    SCOPED_TRACE(fmt::format("round {}", round));
+    const uint64_t fresh = lane_mid_reset_round(b, kRegisters, power_on, rng(), GetParam(), kCtrl,
+                                                queue, row_limit(kRowLimit, kL, 3));
+    EXPECT_GT(fresh, 0u);
+    EXPECT_EQ(b.apb.read_ok(kRowsDone), rows_of_job) << "counts only the start after the reset";
+  }
+  EXPECT_EQ(b.sb.mismatches(), 0u);
+  EXPECT_TRUE(b.sb.finish());
+  EXPECT_EQ(b.h.mid_resets(), 3u);
+  EXPECT_GT(b.quiet.checked(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Point, SoftmaxReset, ::testing::ValuesIn(kResetPoints),
+                         reset_point_name<::testing::TestParamInfo<ResetPoint>>);
+
 }  // namespace
 }  // namespace hycim::tb
