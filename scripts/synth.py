@@ -110,8 +110,16 @@ def gate_table(doc: dict) -> str:
     return "\n".join(out)
 
 
-def gate_plot(doc: dict, png: Path) -> None:
-    import matplotlib
+def gate_plot(doc: dict, png: Path, js: Path) -> None:
+    try:
+        import matplotlib
+    except ImportError:
+        # Debian's python3-matplotlib belongs to /usr/bin/python3 (scripts/bootstrap.sh).
+        if sys.executable != "/usr/bin/python3" and Path("/usr/bin/python3").exists():
+            subprocess.run(["/usr/bin/python3", __file__, "--show", str(js), "--plot", str(png)],
+                           check=True, stdout=subprocess.DEVNULL)
+            return
+        raise
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = doc["blocks"]
@@ -145,7 +153,8 @@ def gate_main(args, data: dict | None) -> int:
     except gate_flow.FlowError as e:
         print(f"synth: error: {e}", file=sys.stderr)
         return 2
-    opts = gate_flow.Options(liberty=lib_path, clock_ns=args.clock_ns, activity=args.activity,
+    opts = gate_flow.Options(liberty=lib_path, clock_ns=args.clock_ns, clock_slew_ns=args.clock_slew_ns,
+                             activity=args.activity,
                              mem_min_bits=args.mem_min_bits, mem_min_words=args.mem_min_words,
                              effort=args.effort, driving_cell=args.driving_cell, load_pf=args.load_pf,
                              clock_port=args.clock_port, reset_port=args.reset_port)
@@ -199,7 +208,7 @@ def gate_main(args, data: dict | None) -> int:
     print(gate_table(doc))
     print(f"JSON: {js}")
     if args.plot:
-        gate_plot(doc, Path(args.plot))
+        gate_plot(doc, Path(args.plot), js)
         print(f"chart: {args.plot}")
     return 0
 
@@ -220,6 +229,8 @@ def main(argv: list[str]) -> int:
     g.add_argument("--liberty", help="map to this liberty file ('osu018': OSU 0.18 um, "
                    "/usr/share/qflow/tech/osu018/osu018_stdcells.lib) and time it with OpenSTA")
     g.add_argument("--clock-ns", type=float, default=10.0, help="clock target in ns (abc -D and the SDC)")
+    g.add_argument("--clock-slew-ns", type=float, default=0.1,
+                   help="transition of the ideal clock at the flops (SDC set_clock_transition)")
     g.add_argument("--activity", type=float, default=0.1,
                    help="vectorless activity: transitions per clock cycle on every net (default 0.1)")
     g.add_argument("--mem-min-bits", type=int, default=512,
@@ -246,7 +257,7 @@ def main(argv: list[str]) -> int:
             print(f"synth: error: {args.show}: {e}", file=sys.stderr)
             return 2
         if args.plot:
-            gate_plot(json.loads(Path(args.show).read_text()), Path(args.plot))
+            gate_plot(json.loads(Path(args.show).read_text()), Path(args.plot), Path(args.show))
         return 0
     if args.liberty and args.rtl:
         return gate_main(args, None)
