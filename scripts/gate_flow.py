@@ -239,6 +239,63 @@ def _stat_cells(text: str) -> tuple[dict[str, int], float | None]:
     return cells, float(a.group(1)) if a else None
 
 
+def _split_assigns(text: str) -> str:
+    """One bit per `assign`: OpenSTA 2.0.17 rejects `assign {a, b} = {c, d};`, which Yosys writes
+    for aliased buses. Whole buses and part selects are expanded from the declarations, binary
+    constants bit by bit."""
+    widths: dict[str, tuple[int, int]] = {}
+    for m in re.finditer(r"^\s*(?:wire|input|output|inout)\s+\[(\d+):(\d+)\]\s+(\S+)\s*;", text, flags=re.M):
+        widths[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+
+    def bits(expr: str) -> list[str] | None:
+        out = []
+        for e in _top_split(expr.strip()[1:-1] if expr.strip().startswith("{") else expr.strip()):
+            c = re.fullmatch(r"(\d+)'b([01xz]+)", e)
+            if c:
+                out += [f"1'b{b}" for b in c.group(2).rjust(int(c.group(1)), "0")]
+                continue
+            sl = re.fullmatch(r"(\S+)\s*\[(\d+):(\d+)\]", e)
+            if sl:
+                hi, lo = int(sl.group(2)), int(sl.group(3))
+                rng = range(hi, lo - 1, -1) if hi >= lo else range(hi, lo + 1)
+                out += [f"{sl.group(1)}[{i}]" for i in rng]
+                continue
+            name = e.rstrip()
+            if name in widths:
+                hi, lo = widths[name]
+                rng = range(hi, lo - 1, -1) if hi >= lo else range(hi, lo + 1)
+                out += [f"{name}[{i}]" for i in rng]
+            else:
+                out.append(e if e.endswith(" ") or not e.startswith("\\") else e + " ")
+        return out
+
+    def repl(m: re.Match) -> str:
+        lhs, rhs = bits(m.group(1)), bits(m.group(2))
+        if lhs is None or rhs is None or len(lhs) != len(rhs):
+            return m.group(0)
+        return "".join(f"  assign {a.rstrip()} = {b};\n" for a, b in zip(lhs, rhs))
+    return re.sub(r"^\s*assign\s+(.+?)\s*=\s*(.+?)\s*;\s*$\n?", lambda m: repl(m)
+                  if "{" in m.group(0) or m.group(1).strip() in widths else m.group(0), text, flags=re.M)
+
+
+def _top_split(s: str) -> list[str]:
+    """Split a concatenation's body at its top-level commas (escaped names end with a blank)."""
+    out, depth, cur = [], 0, ""
+    for c in s:
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+        if c == "," and depth == 0:
+            out.append(cur.strip(" ") if not cur.strip().startswith("\\") else cur.strip() + " ")
+            cur = ""
+        else:
+            cur += c
+    if cur.strip():
+        out.append(cur.strip(" ") if not cur.strip().startswith("\\") else cur.strip() + " ")
+    return out
+
+
 # ---- OpenSTA ---------------------------------------------------------------------------------
 
 GROUPS = ("reg2reg", "in2reg", "reg2out", "in2out")
@@ -379,7 +436,7 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
     flops = sum(n for t, n in cells.items() if t in lib.flops)
     latches = sum(n for t, n in cells.items() if t in lib.latches)
     flop_area = sum(n * lib.areas[t] for t, n in cells.items() if t in lib.flops | lib.latches)
-    net.write_text("".join(s.replace("(* blackbox *)\n", "") for s in stubs) + (out / "mapped.v").read_text())
+    net.write_text("".join(stubs) + _split_assigns((out / "mapped.v").read_text()))
     (out / "mapped.v").unlink()
     ports = re.findall(r"^\s*(?:input|output)\s+(?:\[[^\]]*\]\s*)?(\S+?)\s*;", net.read_text().split(
         f"module {d.top}(", 1)[-1].split("endmodule", 1)[0], flags=re.M)
