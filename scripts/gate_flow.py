@@ -264,7 +264,8 @@ def _split_assigns(text: str) -> str:
             if name in widths:
                 hi, lo = widths[name]
                 rng = range(hi, lo - 1, -1) if hi >= lo else range(hi, lo + 1)
-                out += [f"{name}[{i}]" for i in rng]
+                sep = " " if name.startswith("\\") else ""  # an escaped name ends at a blank
+                out += [f"{name}{sep}[{i}]" for i in rng]
             else:
                 out.append(e if e.endswith(" ") or not e.startswith("\\") else e + " ")
         return out
