@@ -400,8 +400,11 @@ tee -q -o {mem_dump} dump t:$mem_v2
             m.stub = f"hycim_mem_{i}"
             m.kind = "macro (counted as bits)"
             stubs.append(_stub_module(m.stub, m, _abits(dump, m.cell)))
-            cmds.append(f"chtype -set {m.stub} {d.top}/{m.cell}")
-            cmds += [f"setparam -unset {p} {d.top}/{m.cell}" for p in MEM_PARAMS]
+            # Brackets are wildcards in a Yosys selection (g_buf[0].mem_q): match them with '?'
+            # (any one character); each stub is checked to have selected exactly one cell.
+            sel = f"{d.top}/" + re.sub(r"[\[\]*?]", "?", m.cell)
+            cmds.append(f"chtype -set {m.stub} {sel}")
+            cmds += [f"setparam -unset {p} {sel}" for p in MEM_PARAMS]
         else:
             m.kind = "small (mapped to flip-flops)"
     stub_v = out / "memory_stubs.v"
@@ -430,6 +433,9 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
     stat_txt = (out / "stat.txt").read_text()
     cells, yosys_area = _stat_cells(stat_txt)
     stub_names = {m.stub for m in mems if m.stub}
+    wrong = [f"{n} x{cells.get(n, 0)}" for n in sorted(stub_names) if cells.get(n, 0) != 1]
+    if wrong:
+        raise FlowError(f"{d.name}: a memory stub did not replace exactly one memory: {', '.join(wrong)}")
     unmapped = sorted(t for t in cells if t not in lib.areas and t not in stub_names)
     if unmapped:
         raise FlowError(f"{d.name}: cells not in the liberty after mapping: {', '.join(unmapped)}")
