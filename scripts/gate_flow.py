@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -418,18 +419,33 @@ tee -q -o {mem_dump} dump t:$mem_v2
     constr.write_text(f"set_driving_cell {drv}\nset_load {o.load_pf}\n")
     ps = int(round(o.clock_ns * 1000))
     read_stubs = f"read_verilog -lib {stub_v}\n" if stubs else ""
-    log2 = _yosys(f"""read_rtlil {coarse}
+    def map_script(with_constr: bool) -> str:
+        constr_opt = f" -constr {constr}" if with_constr else ""
+        return f"""read_rtlil {coarse}
 {read_stubs}{chr(10).join(cmds)}
 synth -top {d.top} -run fine: -noabc
 dfflibmap -liberty {lib.path}
 opt -fast
-{abc} -liberty {lib.path} -constr {constr} -D {ps}
+{abc} -liberty {lib.path}{constr_opt} -D {ps}
 opt_clean
 tee -q -o {out / 'stat.txt'} stat -top {d.top} -liberty {lib.path}
 setundef -zero
 splitnets
 write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
-""", out / "yosys_map.log")
+"""
+    # With -constr, abc's script ends with buffer/upsize/dnsize; on some netlists (pq_encoder)
+    # ABC's `buffer` stops with "node N has no fanout". Then map again without the constraints
+    # (no buffering or sizing for the load) and say so in the JSON.
+    abc_constr = True
+    try:
+        _yosys(map_script(True), out / "yosys_map.log")
+    except FlowError as e:
+        if "has no fanout" not in (out / "yosys_map.log").read_text(errors="replace"):
+            raise
+        print(f"synth: {d.name}: abc -constr failed ({str(e).splitlines()[-1]}); mapping without it",
+              file=sys.stderr)
+        abc_constr = False
+        _yosys(map_script(False), out / "yosys_map.log")
     stat_txt = (out / "stat.txt").read_text()
     cells, yosys_area = _stat_cells(stat_txt)
     stub_names = {m.stub for m in mems if m.stub}
@@ -498,5 +514,6 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
         "activity": o.activity,
         "netlist": str(net), "sdc": str(sdc),
         "abc_effort": o.effort,
+        "abc_constr": abc_constr,
         "seconds": round(time.monotonic() - t0, 1),
     }
