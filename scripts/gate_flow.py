@@ -354,6 +354,10 @@ def parse_sta(text: str) -> dict:
         g = m.group(1)
         groups[g] = {"endpoint": m.group(2), "required_ns": float(m.group(4)),
                      "arrival_ns": float(m.group(5)), "slack_ns": float(m.group(6))}
+    worst = text.split("HYCIM_WORST", 1)[-1].split("HYCIM_POWER", 1)[0]
+    for m in re.finditer(r"Startpoint: (\S+).*?\nEndpoint: (\S+).*?\nPath Group: (\S+)", worst, flags=re.S):
+        if groups.get(m.group(3)) is not None:
+            groups[m.group(3)]["startpoint"] = m.group(1)
     wns = re.search(r"^wns\s+([-0-9.]+)", text, flags=re.M)
     tns = re.search(r"^tns\s+([-0-9.]+)", text, flags=re.M)
     pw = text.split("HYCIM_POWER", 1)[-1]
