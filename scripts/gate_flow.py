@@ -423,14 +423,23 @@ tee -q -o {mem_dump} dump t:$mem_v2
     constr.write_text(f"set_driving_cell {drv}\nset_load {o.load_pf}\n")
     ps = int(round(o.clock_ns * 1000))
     read_stubs = f"read_verilog -lib {stub_v}\n" if stubs else ""
+    # abc -fast's own script with -constr (strash; dretime; retime; map; buffer; upsize; dnsize)
+    # plus `cleanup` after map: ABC's buffer otherwise stops on a dangling node ("node N has no
+    # fanout") in pq_encoder and softmax_unit.
+    abc_script = out / "abc_fast.script"
+    abc_script.write_text(f"strash\ndretime\nretime -o -D {ps}\nmap -D {ps}\ncleanup\nbuffer\n"
+                          f"upsize -D {ps}\ndnsize -D {ps}\nstime -p\n")
+
     def map_script(with_constr: bool) -> str:
         constr_opt = f" -constr {constr}" if with_constr else ""
+        if with_constr and o.effort == "fast":
+            constr_opt += f" -script {abc_script}"
         return f"""read_rtlil {coarse}
 {read_stubs}{chr(10).join(cmds)}
 synth -top {d.top} -run fine: -noabc
 dfflibmap -liberty {lib.path}
 opt -fast
-{abc} -liberty {lib.path}{constr_opt} -D {ps}
+{"abc" if "-script" in constr_opt else abc} -liberty {lib.path}{constr_opt} -D {ps}
 opt_clean
 tee -q -o {out / 'stat.txt'} stat -top {d.top} -liberty {lib.path}
 setundef -zero
