@@ -135,7 +135,9 @@ def gate_plot(doc: dict, png: Path, js: Path) -> None:
     ax.set_xticks(list(x), names, fontsize=8)
     ax.set_ylabel("area (mm$^2$)")
     lib = rows[0]["liberty"] if rows else "?"
-    ax.set_title(f"Area by block, {lib} (OSU 0.18 um if osu018): cells + RAM bit cells, no wiring")
+    node = " (OSU 0.18 um)" if "osu018" in lib else ""
+    ax.set_title(f"Area by block, {lib}{node}\nstandard cells + RAM bit cells; no wiring, no RAM periphery",
+                 fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
@@ -248,16 +250,25 @@ def main(argv: list[str]) -> int:
     g.add_argument("--out-dir", default=str(ROOT / "build" / "reports" / "gate"),
                    help="per-block netlists, SDC and logs (default build/reports/gate)")
     g.add_argument("--plot", help="write a bar chart of the area by block to this PNG")
-    g.add_argument("--show", metavar="JSON", help="print the table of a gate-level JSON file and stop")
+    g.add_argument("--show", metavar="JSON", nargs="+",
+                   help="print the table of gate-level JSON files and stop (several are merged, and "
+                        "written to --json if given: blocks run one at a time make one file)")
     args = ap.parse_args(argv)
     if args.show:
         try:
-            print(gate_table(json.loads(Path(args.show).read_text())))
-        except (OSError, ValueError, KeyError) as e:
-            print(f"synth: error: {args.show}: {e}", file=sys.stderr)
+            docs = [json.loads(Path(f).read_text()) for f in args.show]
+            doc = {**docs[0], "blocks": [r for d in docs for r in d["blocks"]]}
+            print(gate_table(doc))
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            print(f"synth: error: {' '.join(args.show)}: {e}", file=sys.stderr)
             return 2
+        js = Path(args.show[0])
+        if args.json:
+            js = Path(args.json)
+            js.parent.mkdir(parents=True, exist_ok=True)
+            js.write_text(json.dumps(doc, indent=2) + "\n")
         if args.plot:
-            gate_plot(json.loads(Path(args.show).read_text()), Path(args.plot), Path(args.show))
+            gate_plot(doc, Path(args.plot), js)
         return 0
     if args.liberty and args.rtl:
         return gate_main(args, None)
