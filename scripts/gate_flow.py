@@ -389,8 +389,10 @@ def run(d: Design, o: Options, lib: Liberty) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     coarse, mem_dump = out / "coarse.il", out / "memories.il"
     # Pass 1: the coarse synthesis (memories inferred, not mapped) and a dump of every memory.
+    # chparam can leave the top named $paramod\<top>\...: it is renamed back for the selections.
     log1 = _yosys(f"""{d.read_script}
 synth -flatten -top {d.top} -run begin:fine
+rename -top {d.top}
 write_rtlil {coarse}
 tee -q -o {mem_dump} dump t:$mem_v2
 """, out / "yosys_coarse.log")
