@@ -491,6 +491,14 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
             (res.stdout + res.stderr).splitlines()[-15:]))
     sta = parse_sta(res.stdout)
     groups = sta["groups"]
+    # Name the flops of the worst paths by the register they hold (the net on their Q pin).
+    net_text = net.read_text()
+    for g in groups.values():
+        for key in ("startpoint", "endpoint"):
+            inst = (g or {}).get(key, "").split("/")[0]
+            q = re.search(rf"\s{re.escape(inst)} \((?:(?!\);).)*?\.Q\(([^)]*)\)", net_text, flags=re.S) if inst else None
+            if q:
+                g[key + "_register"] = q.group(1).strip().lstrip("\\")
     timed = {g: v for g, v in groups.items() if v is not None}
     worst_group = min(timed, key=lambda g: timed[g]["slack_ns"]) if timed else None
     worst = timed[worst_group]["slack_ns"] if worst_group else None
