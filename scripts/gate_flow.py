@@ -52,6 +52,7 @@ class Options:
     mem_min_bits: int = 512         # RAMs at least this large (and mem_min_words deep) become stubs
     mem_min_words: int = 16
     effort: str = "fast"
+    share: bool = True              # Yosys's SAT-based resource sharing in the coarse synthesis
     clock_port: str = "clk_i"
     reset_port: str = "rst_ni"
 
@@ -391,7 +392,7 @@ def run(d: Design, o: Options, lib: Liberty) -> dict:
     # Pass 1: the coarse synthesis (memories inferred, not mapped) and a dump of every memory.
     # chparam can leave the top named $paramod\<top>\...: it is renamed back for the selections.
     log1 = _yosys(f"""{d.read_script}
-synth -flatten -top {d.top} -run begin:fine
+synth -flatten -top {d.top} -run begin:fine{"" if o.share else " -noshare"}
 rename -top {d.top}
 write_rtlil {coarse}
 tee -q -o {mem_dump} dump t:$mem_v2
@@ -538,5 +539,6 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
         "netlist": str(net), "sdc": str(sdc),
         "abc_effort": o.effort,
         "abc_constr": abc_constr,
+        "share": o.share,
         "seconds": round(time.monotonic() - t0, 1),
     }

@@ -158,7 +158,7 @@ def gate_main(args, data: dict | None) -> int:
     opts = gate_flow.Options(liberty=lib_path, clock_ns=args.clock_ns, clock_slew_ns=args.clock_slew_ns,
                              activity=args.activity,
                              mem_min_bits=args.mem_min_bits, mem_min_words=args.mem_min_words,
-                             effort=args.effort, driving_cell=args.driving_cell, load_pf=args.load_pf,
+                             effort=args.effort, share=not args.noshare, driving_cell=args.driving_cell, load_pf=args.load_pf,
                              clock_port=args.clock_port, reset_port=args.reset_port)
     out_dir = Path(args.out_dir)
     rows = []
@@ -243,6 +243,9 @@ def main(argv: list[str]) -> int:
     g.add_argument("--load-pf", type=float, default=0.01, help="load on every output in pF")
     g.add_argument("--clock-port", default="clk_i")
     g.add_argument("--reset-port", default="rst_ni", help="asynchronous reset (false path)")
+    g.add_argument("--noshare", action="store_true",
+                   help="skip Yosys's SAT-based resource sharing (attn_top spent over 13 CPU minutes "
+                        "in it); fewer shared operators, so a larger area")
     g.add_argument("--all-blocks", action="store_true",
                    help="every block, not only the tops (top = true in rtl/config/hycim.toml)")
     g.add_argument("--rtl", nargs="+", help="an ad hoc design instead of the blocks (with --top)")
