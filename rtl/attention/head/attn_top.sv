@@ -1089,8 +1089,14 @@ module attn_top #(
     end
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) cnt_q <= '{default: '0};
-    else cnt_q <= cnt_d;
+    // One element at a time: Yosys 0.23 rejects the '{default: ...} pattern (docs/toolchain.md
+    // section 4), and needs the reset test outside the loops (inside: "Multiple edge sensitive
+    // events found for this signal").
+    if (!rst_ni) begin
+      for (int unsigned c = 0; c < NumCnt; c++) cnt_q[c] <= '0;
+    end else begin
+      for (int unsigned c = 0; c < NumCnt; c++) cnt_q[c] <= cnt_d[c];
+    end
   end
   assign cnt_rows_out_q = cnt_q[0];
   assign cnt_kenc_q     = cnt_q[1];
