@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "hycim_test.h"
+#include "mid_reset.h"
 #include "scoreboard.h"
 #include "stream.h"
 
@@ -49,6 +50,36 @@ struct PassthroughBench {
     return h.cycle() - start;
   }
 };
+
+// Reset in the middle of a run (docs/conventions.md): n beats sent, rst_ni asserted at `point`
+// with beats inside the block, then no output valid until new beats are sent, and a fresh job of
+// n beats must come out exact and in order (a pointer or full flag that kept its value through
+// the reset would let a stale beat out or reorder them). Returns the fresh job's beats compared.
+// `quiet` watches out_valid_o and a ResetHook withdraws the scoreboard's expectations; both are
+// added to the harness by the caller, once.
+template <class Dut>
+uint64_t passthrough_mid_reset_round(PassthroughBench<Dut>& b, QuietMonitor& quiet,
+                                     golden::Rng& rng, ResetPoint point, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) {
+    const auto v = static_cast<uint16_t>(rng.next_u32());
+    b.src.push(v);
+    b.sb.expect(v);
+  }
+  const std::string where = run_to_reset_point(
+      b.h, point, rng,
+      {[&, base = b.sink.received()] { return b.sink.received() - base; }, n,
+       [&] { return b.h.dut().out_valid_o != 0; }, [&](bool p) { b.sink.pause(p); }});
+  fmt::print("[  reset   ] {}\n", where);
+  b.sink.pause(false);
+  b.h.reset_mid_run(static_cast<unsigned>(rng.uniform_int(1, 5)));
+  // Idle cycles with nothing sent: the block must stay empty.
+  b.h.step(static_cast<uint64_t>(rng.uniform_int(2, 10)));
+  EXPECT_GT(quiet.checked(), 0u);
+  quiet.release();
+  const uint64_t before = b.sb.compared();
+  b.run(rng, n);
+  return b.sb.compared() - before;
+}
 
 inline std::string stall_name(const ::testing::TestParamInfo<StallProfile>& p) {
   return p.param.name;
