@@ -81,6 +81,22 @@ uint64_t passthrough_mid_reset_round(PassthroughBench<Dut>& b, QuietMonitor& qui
   return b.sb.compared() - before;
 }
 
+// The whole <Block>Reset.MidOperation test of a passthrough block: three interrupted rounds at
+// `point`, each followed by a fresh job of 40 beats that must come out exact.
+template <class Dut>
+void passthrough_mid_reset_test(const HarnessOptions& ho, ErrorLog& log, golden::Rng& rng,
+                                ResetPoint point) {
+  PassthroughBench<Dut> b(ho, log, rng, StallProfile::random(), "out");
+  QuietMonitor quiet(log, {{"out_valid_o", [&] { return b.h.dut().out_valid_o != 0; }}});
+  ResetHook drop([&] { b.sb.reset(); });
+  b.h.add(quiet);
+  b.h.add(drop);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(passthrough_mid_reset_round(b, quiet, rng, point, 40), 40u);
+  }
+  EXPECT_TRUE(b.sb.finish());
+}
+
 inline std::string stall_name(const ::testing::TestParamInfo<StallProfile>& p) {
   return p.param.name;
 }

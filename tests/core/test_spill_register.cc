@@ -39,16 +39,7 @@ TEST_F(HycimTest, SpillRegisterRandomInitialStateIsHarmless) {
 class SpillRegisterReset : public HycimTestP<ResetPoint> {};
 
 TEST_P(SpillRegisterReset, MidOperation) {
-  PassthroughBench<Vspill_register_ci> b(harness_options(), log(), rng(), StallProfile::random(),
-                                         "out");
-  QuietMonitor quiet(log(), {{"out_valid_o", [&] { return b.h.dut().out_valid_o != 0; }}});
-  ResetHook drop([&] { b.sb.reset(); });
-  b.h.add(quiet);
-  b.h.add(drop);
-  for (int round = 0; round < 3; ++round) {
-    EXPECT_EQ(passthrough_mid_reset_round(b, quiet, rng(), GetParam(), 40), 40u);
-  }
-  EXPECT_TRUE(b.sb.finish());
+  passthrough_mid_reset_test<Vspill_register_ci>(harness_options(), log(), rng(), GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Point, SpillRegisterReset, ::testing::ValuesIn(kResetPoints),

@@ -93,15 +93,7 @@ TEST_F(HycimTest, SyncFifoRandomInitialStateIsHarmless) {
 class SyncFifoReset : public HycimTestP<ResetPoint> {};
 
 TEST_P(SyncFifoReset, MidOperation) {
-  PassthroughBench<Vsync_fifo_ci> b(harness_options(), log(), rng(), StallProfile::random(), "out");
-  QuietMonitor quiet(log(), {{"out_valid_o", [&] { return b.h.dut().out_valid_o != 0; }}});
-  ResetHook drop([&] { b.sb.reset(); });
-  b.h.add(quiet);
-  b.h.add(drop);
-  for (int round = 0; round < 3; ++round) {
-    EXPECT_EQ(passthrough_mid_reset_round(b, quiet, rng(), GetParam(), 40), 40u);
-  }
-  EXPECT_TRUE(b.sb.finish());
+  passthrough_mid_reset_test<Vsync_fifo_ci>(harness_options(), log(), rng(), GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Point, SyncFifoReset, ::testing::ValuesIn(kResetPoints),
