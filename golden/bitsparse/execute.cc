@@ -60,7 +60,8 @@ ActPruneResult act_prune(std::span<const int32_t> x, uint32_t ou_rows, uint32_t 
   return p;
 }
 
-ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, const ExecOptions& o) {
+ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, const ExecOptions& o,
+                         const OuReader& reader) {
   const auto& g = L.geom;
   HYCIM_CHECK(x.size() == L.k, "{} activations for a layer of {} rows", x.size(), L.k);
   const uint32_t A = g.act_mag_bits;
@@ -78,6 +79,8 @@ ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, con
     if (v == 0 || (ph == 0) != (v > 0)) return 0;
     return (static_cast<uint32_t>(std::abs(v)) >> b) & 1u;
   };
+  std::vector<uint8_t> bits(g.ou_rows);
+  std::vector<uint32_t> codes(g.ou_cols);
   // The table is in issue order; a strip is a run of entries with one (column group, array,
   // slice).
   size_t i = 0;
@@ -100,10 +103,22 @@ ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, con
           ++ct.issued;
           ct.adc_conversions += g.ou_cols;
           const uint32_t r0 = grp * g.ou_rows, r1 = std::min(L.k, r0 + g.ou_rows);
+          if (reader) {
+            std::fill(bits.begin(), bits.end(), uint8_t{0});
+            for (uint32_t r = r0; r < r1; ++r)
+              bits[r - r0] = static_cast<uint8_t>(in_bit(ph, b, r));
+            std::fill(codes.begin(), codes.end(), 0u);
+            reader(L.table[e], bits, codes);
+          }
           for (uint32_t c = c0; c < c1; ++c) {
             uint64_t code = 0;
-            for (uint32_t r = r0; r < r1; ++r) {
-              code += in_bit(ph, b, r) & static_cast<uint32_t>(L.cell(head.pol, head.slice, r, c));
+            if (reader) {
+              code = codes[c - c0];
+            } else {
+              for (uint32_t r = r0; r < r1; ++r) {
+                code +=
+                    in_bit(ph, b, r) & static_cast<uint32_t>(L.cell(head.pol, head.slice, r, c));
+              }
             }
             ct.max_code = std::max(ct.max_code, code);
             const int64_t term = static_cast<int64_t>(code) << (head.slice + b);

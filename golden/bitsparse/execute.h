@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -59,7 +60,7 @@ struct ExecCounters {
   uint64_t skipped_static = 0;   // pairs of an empty OU
   uint64_t skipped_dynamic = 0;  // pairs of a stored OU whose input bits were all zero
   uint64_t adc_conversions = 0;  // issued * ou_cols
-  uint64_t max_code = 0;         // largest ADC code seen (<= ou_rows)
+  uint64_t max_code = 0;         // largest ADC code seen (<= ou_rows for ideal reads)
 };
 
 struct ExecResult {
@@ -68,9 +69,16 @@ struct ExecResult {
   ExecCounters counters;
 };
 
+// Where the ADC codes of an issued read come from: given the OU's table entry and the ou_rows
+// wordline bits (rows beyond K are 0), it writes ou_cols codes (columns beyond N are ignored).
+// The testbenches and the crossbar model plug in here (sim/bitsparse/ou_xbar.h); without one,
+// the codes are the ideal popcounts.
+using OuReader = std::function<void(const OuEntry& e, std::span<const uint8_t> in_bits,
+                                    std::span<uint32_t> codes)>;
+
 // One matrix-vector product through the OU schedule. x has K entries in +-(2^A - 1).
 ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x,
-                         const ExecOptions& o = {});
+                         const ExecOptions& o = {}, const OuReader& reader = {});
 
 // The textbook product sum_r x_r * w[r][c] of the compiled integer weights (the independent
 // reference the schedule is tested against).

@@ -19,6 +19,7 @@
 #include <tuple>
 #include <vector>
 
+#include "erabs_stimulus.h"
 #include "golden/bitsparse/compiler.h"
 #include "golden/bitsparse/execute.h"
 #include "golden/core/check.h"
@@ -30,20 +31,6 @@ namespace {
 using tb::HycimTest;
 
 class ErabsGolden : public HycimTest {};
-
-std::vector<float> random_weights(Rng& rng, uint32_t k, uint32_t n, double zero_p) {
-  std::vector<float> w(size_t{k} * n);
-  for (auto& x : w) x = rng.bernoulli(zero_p) ? 0.0f : static_cast<float>(rng.normal(0.0, 0.05));
-  return w;
-}
-
-std::vector<int32_t> random_acts(Rng& rng, uint32_t k, int32_t top, double zero_p, bool relu) {
-  std::vector<int32_t> x(k);
-  for (auto& v : x) {
-    v = rng.bernoulli(zero_p) ? 0 : static_cast<int32_t>(rng.uniform_int(relu ? 0 : -top, top));
-  }
-  return x;
-}
 
 uint64_t binomial(uint64_t n, uint64_t k) {
   uint64_t r = 1;

@@ -1,0 +1,133 @@
+// The ERA-BS OU crossbar model: see ou_xbar.h.
+#include "sim/bitsparse/ou_xbar.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "golden/core/check.h"
+
+namespace hycim::sim {
+
+OuXbarParams OuXbarParams::isaac_like() {
+  OuXbarParams p;
+  p.cell_bits = 2;
+  p.adc_bits = 8;
+  return p;
+}
+
+bool OuXbarParams::ideal() const {
+  return adc_range == 0.0 && hrs_leak == 0.0 && prog_sigma == 0.0 && read_sigma == 0.0 &&
+         adc_offset_sigma == 0.0;
+}
+
+void OuXbarParams::check() const {
+  HYCIM_CHECK(rows >= 1 && cols >= 1, "crossbar of {} x {} cells", rows, cols);
+  HYCIM_CHECK(cell_bits == 1 || cell_bits == 2, "cell_bits = {}: 1 or 2", cell_bits);
+  HYCIM_CHECK(adc_bits >= 1 && adc_bits <= 16, "adc_bits = {}: legal 1 .. 16", adc_bits);
+  const struct {
+    const char* name;
+    double v, hi;
+  } reals[] = {{"adc_range", adc_range, 1e6},
+               {"hrs_leak", hrs_leak, 1.0},
+               {"prog_sigma", prog_sigma, 1.0},
+               {"read_sigma", read_sigma, 1.0},
+               {"adc_offset_sigma", adc_offset_sigma, 1e3}};
+  for (const auto& f : reals) {
+    HYCIM_CHECK(std::isfinite(f.v) && f.v >= 0.0 && f.v <= f.hi, "{} = {}: legal [0, {}]", f.name,
+                f.v, f.hi);
+  }
+}
+
+std::string OuXbarParams::describe() const {
+  std::string s;
+  auto add = [&](const char* name, double v) {
+    if (v != 0.0) s += fmt::format("{}{} = {}", s.empty() ? "" : ", ", name, v);
+  };
+  add("adc_range", adc_range);
+  add("hrs_leak", hrs_leak);
+  add("prog_sigma", prog_sigma);
+  add("read_sigma", read_sigma);
+  add("adc_offset_sigma", adc_offset_sigma);
+  return s.empty() ? "ideal" : s;
+}
+
+OuCrossbar::OuCrossbar(const OuXbarParams& p) : p_(p), run_rng_(p.run_seed) {
+  p_.check();
+  ideal_ = p_.ideal();
+  top_ = (1u << p_.adc_bits) - 1;
+  lsb_per_step_ = p_.adc_range > 0.0 ? top_ / p_.adc_range : 1.0;
+  const size_t cells = size_t{p_.rows} * p_.cols;
+  level_.assign(cells, 0);
+  g_rel_.assign(cells, 1.0);
+  adc_offset_.assign(p_.cols, 0.0);
+  // Static effects, in a fixed order from the chip stream: the cells row by row, then the ADCs.
+  golden::Rng chip(p_.chip_seed);
+  if (p_.prog_sigma > 0.0) {
+    for (auto& g : g_rel_) g = std::max(0.0, 1.0 + chip.normal(0.0, p_.prog_sigma));
+  }
+  if (p_.adc_offset_sigma > 0.0) {
+    for (auto& o : adc_offset_) o = chip.normal(0.0, p_.adc_offset_sigma);
+  }
+}
+
+void OuCrossbar::program(uint32_t r0, uint32_t c0, uint32_t n, uint32_t m,
+                         std::span<const uint8_t> levels) {
+  HYCIM_CHECK(uint64_t{r0} + n <= p_.rows && uint64_t{c0} + m <= p_.cols,
+              "block of {} x {} at ({}, {}) outside the {} x {} crossbar", n, m, r0, c0, p_.rows,
+              p_.cols);
+  HYCIM_CHECK(levels.size() == size_t{n} * m, "{} levels for a {} x {} block", levels.size(), n, m);
+  const uint32_t lmax = (1u << p_.cell_bits) - 1;
+  for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t c = 0; c < m; ++c) {
+      const uint8_t v = levels[size_t{r} * m + c];
+      HYCIM_CHECK(v <= lmax, "level {} at ({}, {}) exceeds {} for {}-bit cells", v, r0 + r, c0 + c,
+                  lmax, p_.cell_bits);
+      level_[size_t{r0 + r} * p_.cols + c0 + c] = v;
+    }
+  }
+}
+
+void OuCrossbar::ou_read(uint32_t r0, uint32_t c0, std::span<const uint8_t> in_bits,
+                         std::span<uint32_t> codes) {
+  const auto n = static_cast<uint32_t>(in_bits.size()), m = static_cast<uint32_t>(codes.size());
+  HYCIM_CHECK(n >= 1 && m >= 1 && uint64_t{r0} + n <= p_.rows && uint64_t{c0} + m <= p_.cols,
+              "read of rows [{}, {}) and columns [{}, {}) outside the {} x {} crossbar", r0,
+              uint64_t{r0} + n, c0, uint64_t{c0} + m, p_.rows, p_.cols);
+  uint64_t driven = 0;
+  for (uint32_t r = 0; r < n; ++r) {
+    HYCIM_CHECK(in_bits[r] <= 1, "input bit {} of the read is {}", r, in_bits[r]);
+    driven += in_bits[r];
+  }
+  last_current_.assign(m, 0.0);
+  ++ev_.reads;
+  ev_.wordlines_driven += driven;
+  ev_.cells_read += driven * m;
+  ev_.adc_conversions += m;
+  for (uint32_t c = 0; c < m; ++c) {
+    const size_t col = size_t{c0} + c;
+    if (ideal_) {
+      uint64_t sum = 0;
+      for (uint32_t r = 0; r < n; ++r) sum += in_bits[r] * level_[size_t{r0 + r} * p_.cols + col];
+      last_current_[c] = static_cast<double>(sum);
+      ev_.adc_saturations += sum > top_;
+      codes[c] = static_cast<uint32_t>(std::min<uint64_t>(sum, top_));
+    } else {
+      double i = 0.0;
+      for (uint32_t r = 0; r < n; ++r) {
+        if (!in_bits[r]) continue;
+        const size_t at = size_t{r0 + r} * p_.cols + col;
+        i += (level_[at] ? static_cast<double>(level_[at]) : p_.hrs_leak) * g_rel_[at];
+      }
+      if (p_.read_sigma > 0.0) i = std::max(0.0, i * (1.0 + run_rng_.normal(0.0, p_.read_sigma)));
+      last_current_[c] = i;
+      const double v = std::round(i * lsb_per_step_ + adc_offset_[col]);
+      ev_.adc_saturations += v > top_;
+      codes[c] = static_cast<uint32_t>(std::clamp(v, 0.0, static_cast<double>(top_)));
+    }
+    ev_.charge += last_current_[c];
+  }
+}
+
+}  // namespace hycim::sim
