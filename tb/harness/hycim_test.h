@@ -16,6 +16,7 @@
 #include "error_log.h"
 #include "golden/core/rng.h"
 #include "harness.h"
+#include "stream.h"
 
 namespace hycim::tb {
 
@@ -53,5 +54,13 @@ class HycimTest : public ::testing::Test {
 // The same fixture for value-parameterized tests.
 template <class P>
 class HycimTestP : public HycimTest, public ::testing::WithParamInterface<P> {};
+
+// The three stall profiles every stream bench runs under, and their names as test suffixes:
+// INSTANTIATE_TEST_SUITE_P(Stall, Suite, kAllStalls, stall_name).
+inline const auto kAllStalls =
+    ::testing::Values(StallProfile::none(), StallProfile::random(), StallProfile::heavy());
+inline std::string stall_name(const ::testing::TestParamInfo<StallProfile>& p) {
+  return p.param.name;
+}
 
 }  // namespace hycim::tb

@@ -77,12 +77,6 @@ struct Config {
   bool fd = false;
 };
 
-inline std::string stall_name(const ::testing::TestParamInfo<StallProfile>& p) {
-  return p.param.name;
-}
-inline const auto kAllStalls =
-    ::testing::Values(StallProfile::none(), StallProfile::random(), StallProfile::heavy());
-
 inline uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 // The expected output beats of one row.

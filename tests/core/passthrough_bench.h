@@ -97,11 +97,4 @@ void passthrough_mid_reset_test(const HarnessOptions& ho, ErrorLog& log, golden:
   EXPECT_TRUE(b.sb.finish());
 }
 
-inline std::string stall_name(const ::testing::TestParamInfo<StallProfile>& p) {
-  return p.param.name;
-}
-
-inline const auto kAllStalls =
-    ::testing::Values(StallProfile::none(), StallProfile::random(), StallProfile::heavy());
-
 }  // namespace hycim::tb
