@@ -221,16 +221,13 @@ CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
   for (size_t i = 0; i < L.occupied.size(); ++i) st.ous_nonempty_quant += fs.count(i) > 0;
   if (o.bit_flip) {
     const uint32_t B = g.mag_bits;
-    auto index = [&](uint32_t pol, uint32_t s, uint32_t gg, uint32_t h) {
-      return L.ou_index(pol, s, gg, h);
-    };
     std::vector<double> cost(L.occupied.size(), 0.0);
     std::set<std::pair<double, size_t>> queue;
     for (uint32_t pol = 0; pol < 2; ++pol) {
       for (uint32_t s = 0; s < B; ++s) {
         for (uint32_t gg = 0; gg < L.row_groups; ++gg) {
           for (uint32_t h = 0; h < L.col_groups; ++h) {
-            const size_t id = index(pol, s, gg, h);
+            const size_t id = L.ou_index(pol, s, gg, h);
             if (fs.count(id) == 0) continue;
             cost[id] = fs.cost(pol, s, gg, h, nullptr);
             queue.emplace(cost[id], id);
@@ -252,12 +249,12 @@ CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
       moves.clear();
       spent += fs.cost(pol, s, gg, h, &moves);
       std::vector<uint32_t> before(B);
-      for (uint32_t b = 0; b < B; ++b) before[b] = fs.count(index(pol, b, gg, h));
+      for (uint32_t b = 0; b < B; ++b) before[b] = fs.count(L.ou_index(pol, b, gg, h));
       fs.apply(moves);
       st.weights_changed += moves.size();
-      // Every OU of the block may have changed: re-cost the non-empty ones.
+      // Every OU of this array in the block may have changed: re-cost the non-empty ones.
       for (uint32_t b = 0; b < B; ++b) {
-        const size_t ob = index(pol, b, gg, h);
+        const size_t ob = L.ou_index(pol, b, gg, h);
         if (b != s && before[b] > 0) queue.erase({cost[ob], ob});
         if (before[b] > 0 && fs.count(ob) == 0) ++st.ous_flipped;
         if (fs.count(ob) > 0) {

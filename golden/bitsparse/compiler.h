@@ -20,7 +20,8 @@
 //      most T bits, bit b clear, and every other bit in an OU of the same block that is non-empty
 //      and not yet emptied by this pass (so no empty OU is ever refilled; 0 is always allowed).
 //      The cost of an OU is the sum over those weights of (q - m')^2 - (q - m)^2, ties between
-//      OUs to the lower OU index. After each flip the OUs of the same block are re-costed. The
+//      OUs to the lower OU index. After each flip the OUs of the same array in the same block
+//      are re-costed (the other array's weights have the other sign and did not change). The
 //      pass stops when the cheapest OU would take the added squared error over
 //      flip_budget * sum(q^2) of the layer (then no OU fits). An OU that a flip leaves empty as a
 //      side effect counts as emptied too. Every cost is >= 0: a weight's magnitude is always the

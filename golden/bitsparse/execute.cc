@@ -102,24 +102,23 @@ ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, con
           }
           ++ct.issued;
           ct.adc_conversions += g.ou_cols;
+          // The read's wordline bits (rows beyond K stay 0), then its codes: from the reader,
+          // or the ideal popcount of input bit AND cell bit.
           const uint32_t r0 = grp * g.ou_rows, r1 = std::min(L.k, r0 + g.ou_rows);
+          std::fill(bits.begin(), bits.end(), uint8_t{0});
+          for (uint32_t r = r0; r < r1; ++r) bits[r - r0] = static_cast<uint8_t>(in_bit(ph, b, r));
+          std::fill(codes.begin(), codes.end(), 0u);
           if (reader) {
-            std::fill(bits.begin(), bits.end(), uint8_t{0});
-            for (uint32_t r = r0; r < r1; ++r)
-              bits[r - r0] = static_cast<uint8_t>(in_bit(ph, b, r));
-            std::fill(codes.begin(), codes.end(), 0u);
             reader(L.table[e], bits, codes);
-          }
-          for (uint32_t c = c0; c < c1; ++c) {
-            uint64_t code = 0;
-            if (reader) {
-              code = codes[c - c0];
-            } else {
+          } else {
+            for (uint32_t c = c0; c < c1; ++c) {
               for (uint32_t r = r0; r < r1; ++r) {
-                code +=
-                    in_bit(ph, b, r) & static_cast<uint32_t>(L.cell(head.pol, head.slice, r, c));
+                codes[c - c0] += bits[r - r0] & uint32_t{L.cell(head.pol, head.slice, r, c)};
               }
             }
+          }
+          for (uint32_t c = c0; c < c1; ++c) {
+            const uint64_t code = codes[c - c0];
             ct.max_code = std::max(ct.max_code, code);
             const int64_t term = static_cast<int64_t>(code) << (head.slice + b);
             res.y[c] += (head.pol == ph) ? term : -term;
