@@ -81,52 +81,42 @@ ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, con
   };
   std::vector<uint8_t> bits(g.ou_rows);
   std::vector<uint32_t> codes(g.ou_cols);
-  // The table is in issue order; a strip is a run of entries with one (column group, array,
-  // slice).
-  size_t i = 0;
-  while (i < L.table.size()) {
-    size_t j = i;
-    while (j < L.table.size() && L.table[j].col_group == L.table[i].col_group &&
-           L.table[j].pol == L.table[i].pol && L.table[j].slice == L.table[i].slice) {
-      ++j;
-    }
-    const auto& head = L.table[i];
-    const uint32_t c0 = head.col_group * g.ou_cols, c1 = std::min(L.n, c0 + g.ou_cols);
+  // The table is in issue order (column group, array, slice, row group); per entry, the
+  // (phase, plane) pairs in ascending phase * A + plane, the order of erabs_ctrl's priority
+  // encoder.
+  for (const OuEntry& ent : L.table) {
+    const uint32_t c0 = ent.col_group * g.ou_cols, c1 = std::min(L.n, c0 + g.ou_cols);
+    const uint32_t r0 = ent.row_group * g.ou_rows, r1 = std::min(L.k, r0 + g.ou_rows);
     for (uint32_t ph = 0; ph < 2; ++ph) {
       for (uint32_t b = 0; b < A; ++b) {
-        for (size_t e = i; e < j; ++e) {
-          const uint32_t grp = L.table[e].row_group;
-          if (o.dynamic_skip && !p.any(ph, b, grp, A)) {
-            ++ct.skipped_dynamic;
-            continue;
-          }
-          ++ct.issued;
-          ct.adc_conversions += g.ou_cols;
-          // The read's wordline bits (rows beyond K stay 0), then its codes: from the reader,
-          // or the ideal popcount of input bit AND cell bit.
-          const uint32_t r0 = grp * g.ou_rows, r1 = std::min(L.k, r0 + g.ou_rows);
-          std::fill(bits.begin(), bits.end(), uint8_t{0});
-          for (uint32_t r = r0; r < r1; ++r) bits[r - r0] = static_cast<uint8_t>(in_bit(ph, b, r));
-          std::fill(codes.begin(), codes.end(), 0u);
-          if (reader) {
-            reader(L.table[e], bits, codes);
-          } else {
-            for (uint32_t c = c0; c < c1; ++c) {
-              for (uint32_t r = r0; r < r1; ++r) {
-                codes[c - c0] += bits[r - r0] & uint32_t{L.cell(head.pol, head.slice, r, c)};
-              }
+        if (o.dynamic_skip && !p.any(ph, b, ent.row_group, A)) {
+          ++ct.skipped_dynamic;
+          continue;
+        }
+        ++ct.issued;
+        ct.adc_conversions += g.ou_cols;
+        // The read's wordline bits (rows beyond K stay 0), then its codes: from the reader, or
+        // the ideal popcount of input bit AND cell bit.
+        std::fill(bits.begin(), bits.end(), uint8_t{0});
+        for (uint32_t r = r0; r < r1; ++r) bits[r - r0] = static_cast<uint8_t>(in_bit(ph, b, r));
+        std::fill(codes.begin(), codes.end(), 0u);
+        if (reader) {
+          reader(ent, bits, codes);
+        } else {
+          for (uint32_t c = c0; c < c1; ++c) {
+            for (uint32_t r = r0; r < r1; ++r) {
+              codes[c - c0] += bits[r - r0] & uint32_t{L.cell(ent.pol, ent.slice, r, c)};
             }
           }
-          for (uint32_t c = c0; c < c1; ++c) {
-            const uint64_t code = codes[c - c0];
-            ct.max_code = std::max(ct.max_code, code);
-            const int64_t term = static_cast<int64_t>(code) << (head.slice + b);
-            res.y[c] += (head.pol == ph) ? term : -term;
-          }
+        }
+        for (uint32_t c = c0; c < c1; ++c) {
+          const uint64_t code = codes[c - c0];
+          ct.max_code = std::max(ct.max_code, code);
+          const int64_t term = static_cast<int64_t>(code) << (ent.slice + b);
+          res.y[c] += (ent.pol == ph) ? term : -term;
         }
       }
     }
-    i = j;
   }
   return res;
 }

@@ -10,8 +10,8 @@
 //     acc[c] += sign(pol) * sign(phase) * (code << (slice + plane)),
 // so acc = W^T x exactly (the shift-add recombination).
 //
-// Schedule: column group -> stored (array, slice) strip -> phase -> plane -> the strip's stored
-// row groups in ascending order. A read is skipped
+// Schedule: the stored OUs in table (issue) order -> phase -> plane, as erabs_ctrl issues them.
+// A read is skipped
 //   - statically when its OU is empty (it is not in the compiler's table), and
 //   - dynamically when the plane's bits of its row group are all zero (act_prune's bitmaps).
 // Counting rule: every (OU, phase, plane) pair of the dense schedule is exactly one of issued,

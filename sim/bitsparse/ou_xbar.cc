@@ -130,4 +130,56 @@ void OuCrossbar::ou_read(uint32_t r0, uint32_t c0, std::span<const uint8_t> in_b
   }
 }
 
+LayerChip::LayerChip(const golden::CompiledLayer& L, const OuXbarParams& base) : geom_(L.geom) {
+  const auto& g = L.geom;
+  for (uint32_t i = 0; i < L.stats.crossbars; ++i) {
+    OuXbarParams p = base;
+    p.rows = g.xbar_rows;
+    p.cols = g.xbar_cols;
+    p.adc_bits = g.adc_bits;
+    p.chip_seed = base.chip_seed + i;
+    p.run_seed = base.run_seed + i;
+    xbars_.emplace_back(p);
+  }
+  std::vector<uint8_t> ou(size_t{g.ou_rows} * g.ou_cols);
+  for (const auto& e : L.table) {
+    for (uint32_t r = 0; r < g.ou_rows; ++r) {
+      for (uint32_t c = 0; c < g.ou_cols; ++c) {
+        const uint32_t lr = e.row_group * g.ou_rows + r, lc = e.col_group * g.ou_cols + c;
+        ou[size_t{r} * g.ou_cols + c] =
+            lr < L.k && lc < L.n && L.cell(e.pol, e.slice, lr, lc) ? 1 : 0;
+      }
+    }
+    xbars_.at(e.slot.xbar)
+        .program(e.slot.row_slot * g.ou_rows, e.slot.col_slot * g.ou_cols, g.ou_rows, g.ou_cols,
+                 ou);
+  }
+}
+
+void LayerChip::read(uint32_t xbar, uint32_t row_slot, uint32_t col_slot,
+                     std::span<const uint8_t> in_bits, std::span<uint32_t> codes) {
+  HYCIM_CHECK(xbar < xbars_.size(), "read of crossbar {}: the layer has {}", xbar, xbars_.size());
+  xbars_[xbar].ou_read(row_slot * geom_.ou_rows, col_slot * geom_.ou_cols, in_bits, codes);
+}
+
+golden::OuReader LayerChip::reader() {
+  return
+      [this](const golden::OuEntry& e, std::span<const uint8_t> bits, std::span<uint32_t> codes) {
+        read(e.slot.xbar, e.slot.row_slot, e.slot.col_slot, bits, codes);
+      };
+}
+
+OuXbarEvents LayerChip::events() const {
+  OuXbarEvents t;
+  for (const auto& x : xbars_) {
+    t.reads += x.events().reads;
+    t.adc_conversions += x.events().adc_conversions;
+    t.adc_saturations += x.events().adc_saturations;
+    t.wordlines_driven += x.events().wordlines_driven;
+    t.cells_read += x.events().cells_read;
+    t.charge += x.events().charge;
+  }
+  return t;
+}
+
 }  // namespace hycim::sim

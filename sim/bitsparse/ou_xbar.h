@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "golden/bitsparse/compiler.h"
+#include "golden/bitsparse/execute.h"
 #include "golden/core/rng.h"
 
 namespace hycim::sim {
@@ -87,6 +89,26 @@ class OuCrossbar {
   std::vector<double> last_current_;
   golden::Rng run_rng_;  // the run stream (dynamic effects)
   OuXbarEvents ev_;
+};
+
+// The crossbars of a compiled layer, programmed from its OU table: crossbar i takes the base
+// parameters with the layer's geometry and seeds chip_seed + i, run_seed + i. reader() answers
+// golden::execute_layer's reads (logical entries); read() answers a controller's physical read
+// (crossbar, row slot, column slot) the same way, so a golden run and an RTL run on two chips
+// built alike see the same codes in the same read order.
+class LayerChip {
+ public:
+  LayerChip(const golden::CompiledLayer& L, const OuXbarParams& base);
+
+  void read(uint32_t xbar, uint32_t row_slot, uint32_t col_slot, std::span<const uint8_t> in_bits,
+            std::span<uint32_t> codes);
+  golden::OuReader reader();
+  OuXbarEvents events() const;  // summed over the crossbars
+  size_t size() const { return xbars_.size(); }
+
+ private:
+  std::vector<OuCrossbar> xbars_;
+  golden::ErabsGeometry geom_;
 };
 
 }  // namespace hycim::sim

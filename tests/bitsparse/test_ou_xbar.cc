@@ -31,56 +31,6 @@ using tb::HycimTest;
 
 class OuXbar : public HycimTest {};
 
-// The crossbars of a compiled layer, programmed from its OU table, and the reader that answers
-// execute_layer's reads from them.
-struct LayerChip {
-  std::vector<OuCrossbar> xbars;
-  const CompiledLayer* layer = nullptr;
-
-  LayerChip(const CompiledLayer& L, const OuXbarParams& base) : layer(&L) {
-    const auto& g = L.geom;
-    for (uint32_t i = 0; i < L.stats.crossbars; ++i) {
-      OuXbarParams p = base;
-      p.rows = g.xbar_rows;
-      p.cols = g.xbar_cols;
-      p.adc_bits = g.adc_bits;
-      p.chip_seed = base.chip_seed + i;
-      p.run_seed = base.run_seed + i;
-      xbars.emplace_back(p);
-    }
-    std::vector<uint8_t> ou(size_t{g.ou_rows} * g.ou_cols);
-    for (const auto& e : L.table) {
-      for (uint32_t r = 0; r < g.ou_rows; ++r) {
-        for (uint32_t c = 0; c < g.ou_cols; ++c) {
-          const uint32_t lr = e.row_group * g.ou_rows + r, lc = e.col_group * g.ou_cols + c;
-          ou[size_t{r} * g.ou_cols + c] =
-              lr < L.k && lc < L.n && L.cell(e.pol, e.slice, lr, lc) ? 1 : 0;
-        }
-      }
-      xbars[e.slot.xbar].program(e.slot.row_slot * g.ou_rows, e.slot.col_slot * g.ou_cols,
-                                 g.ou_rows, g.ou_cols, ou);
-    }
-  }
-  golden::OuReader reader() {
-    return
-        [this](const golden::OuEntry& e, std::span<const uint8_t> bits, std::span<uint32_t> codes) {
-          const auto& g = layer->geom;
-          xbars[e.slot.xbar].ou_read(e.slot.row_slot * g.ou_rows, e.slot.col_slot * g.ou_cols, bits,
-                                     codes);
-        };
-  }
-  OuXbarEvents events() const {
-    OuXbarEvents t;
-    for (const auto& x : xbars) {
-      t.reads += x.events().reads;
-      t.adc_conversions += x.events().adc_conversions;
-      t.adc_saturations += x.events().adc_saturations;
-      t.wordlines_driven += x.events().wordlines_driven;
-    }
-    return t;
-  }
-};
-
 TEST_F(OuXbar, IdealModeIsTheGoldenScheduleBitForBit) {
   uint64_t compared = 0;
   for (int trial = 0; trial < 16; ++trial) {
