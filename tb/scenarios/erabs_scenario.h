@@ -395,7 +395,7 @@ inline golden::ExecOptions random_exec(golden::Rng& rng, uint32_t mag_bits) {
 // o.runs layers, each with a random size, sparsity, compiler options and chip, and 3 vectors.
 template <class Dut>
 ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
-  ScenarioRun sr("erabs", "erabs_ctrl", o);
+  ScenarioRun sr("erabs", "erabs_ctrl", o, HYCIM_SOURCE_DIR "/tb/waves/erabs_ctrl_ci.gtkw");
   ScenarioReport& rep = sr.rep;
   golden::Rng rng(o.seed);
   {
