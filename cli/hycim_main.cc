@@ -8,6 +8,8 @@
 //   hycim attention                 one real attention head through attn_top, sparse vs dense
 //   hycim attention-golden          a layer of heads on the golden sparse head (accuracy study)
 //   hycim attention-model           the attn_top cycle model swept over encoders, density, softmax
+//   hycim erabs                     a real network through the ERA-BS path, each technique off in
+//   turn
 // Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
@@ -31,6 +33,7 @@
 #include "attention_golden.h"
 #include "attention_model.h"
 #include "cli_numbers.h"
+#include "erabs.h"
 #include "golden/core/check.h"
 #include "hycim_configs.h"
 #include "pq_study.h"
@@ -409,6 +412,32 @@ int main(int argc, char** argv) {
   am->add_option("--json", mo.json, "JSON report path")->capture_default_str();
   am->add_flag("-q,--quiet", mo.quiet, "Print nothing but errors");
 
+  auto* er = app.add_subcommand(
+      "erabs",
+      "A real network (the digits MLP, or a directory of .npy layers) through the ERA-BS path: "
+      "accuracy vs float, crossbars, OU reads and ADC conversions per image for ERA-BS, each "
+      "technique switched off in turn, PRUNE_LIKE and ISAAC_LIKE; the first images through "
+      "erabs_ctrl, compared with the golden model");
+  hycim::cli::ErabsOptions eo;
+  er->add_option("--network", eo.network,
+                 "Network directory (scripts/digits_train.py); default: the checked-in "
+                 "tests/bitsparse/data/digits");
+  er->add_option("--rtl", eo.rtl_images, "Test images also run through erabs_ctrl")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  er->add_option("--budget", eo.budget,
+                 "Bit-flip (and block-pruning) budget: added squared error / signal")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  er->add_option("--threshold", eo.threshold, "act_prune threshold, 0..128")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(128));
+  er->add_option("--seed", eo.seed, "Back-pressure seed of the RTL runs")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT64_MAX));
+  er->add_option("--json", eo.json, "JSON report path")->capture_default_str();
+  er->add_flag("-q,--quiet", eo.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -432,6 +461,7 @@ int main(int argc, char** argv) {
 
     if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
     if (app.got_subcommand("attention")) return hycim::cli::attention(ao);
+    if (app.got_subcommand("erabs")) return hycim::cli::erabs(eo);
 
     if (app.got_subcommand("run")) {
       for (const auto& [s, group] : own_options) {

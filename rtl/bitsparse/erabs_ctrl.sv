@@ -29,7 +29,7 @@ module erabs_ctrl #(
   parameter int unsigned MaxRowGroups   = 8,
   parameter int unsigned MaxColGroups   = 8,
   parameter int unsigned MaxXbars       = 1024,
-  parameter int unsigned XbarSize       = 32,
+  parameter int unsigned XbarSize       = 128,
   parameter int unsigned OuRows         = 16,
   parameter int unsigned OuCols         = 16,
   parameter int unsigned ActBits        = 8,

@@ -7,6 +7,9 @@
 //     error, more budget never stores more OUs, and at the stop every stored OU costs more than
 //     the budget left (its cost recomputed here by a scan of every integer magnitude);
 //   - squeeze-out: distinct slots, the crossbar count, the issue order;
+//   - block pruning (PRUNE_LIKE): pruned blocks are zero and leave no OU in the table, the error
+//     stays within the budget, the blocks pruned are the cheapest (recomputed here), and a
+//     weight outside them keeps its quantized value;
 //   - the OU schedule's shift-add output against the textbook matrix-vector product, on random
 //     sizes that do not fill the last OU, with and without dynamic skipping and pruning, and the
 //     counting rule (issued + static + dynamic = dense).
@@ -345,6 +348,59 @@ TEST_F(ErabsGolden, ShiftAddScheduleEqualsTheMatrixVectorProduct) {
     reads += ct.issued;
   }
   EXPECT_GT(reads, 0u);
+}
+
+TEST_F(ErabsGolden, BlockPruningZeroesTheCheapestBlocksWithinTheBudget) {
+  const ErabsGeometry g{.xbar_rows = 32, .xbar_cols = 32};
+  uint64_t pruned_total = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(16, 100));
+    const uint32_t n = static_cast<uint32_t>(rng().uniform_int(16, 100));
+    const auto w = random_weights(rng(), k, n, 0.1);
+    const double budget = rng().uniform(0.0, 0.3);
+    const CompileOptions o{
+        .max_terms = 7, .bit_flip = false, .flip_budget = budget, .block_prune = true};
+    const auto L = compile_layer(w, k, n, g, o);
+    SCOPED_TRACE(fmt::format("trial {}: {} x {}, budget {:.3f}: {}", trial, k, n, budget,
+                             describe(L.stats)));
+    EXPECT_LE(L.stats.err - L.stats.err_quant, budget * L.stats.signal * (1 + 1e-12));
+    // Per block: zeroed entirely, or every weight as quantization left it. The cost of each
+    // block, recomputed from w_quant, is no larger for a pruned one than for a kept one.
+    double max_pruned = -1.0, min_kept = 1e300;
+    uint64_t pruned = 0;
+    for (uint32_t bg = 0; bg < L.row_groups; ++bg) {
+      for (uint32_t bh = 0; bh < L.col_groups; ++bh) {
+        bool zero = true, same = true, any = false;
+        double cost = 0.0;
+        for (uint32_t r = bg * 16; r < std::min(k, bg * 16 + 16); ++r) {
+          for (uint32_t c = bh * 16; c < std::min(n, bh * 16 + 16); ++c) {
+            const size_t i = size_t{r} * n + c;
+            const double q = std::min(127.0, std::abs(w[i]) / L.scale[c]);
+            const double m = std::abs(L.w_quant[i]);
+            cost += q * q - (q - m) * (q - m);
+            zero = zero && L.w[i] == 0;
+            same = same && L.w[i] == L.w_quant[i];
+            any = any || L.w_quant[i] != 0;
+          }
+        }
+        ASSERT_TRUE(zero || same) << "block " << bg << "," << bh;
+        if (!any) continue;
+        if (zero) {
+          ++pruned;
+          max_pruned = std::max(max_pruned, cost);
+          for (const auto& e : L.table) EXPECT_FALSE(e.row_group == bg && e.col_group == bh);
+        } else {
+          min_kept = std::min(min_kept, cost);
+        }
+      }
+    }
+    EXPECT_EQ(pruned, L.stats.blocks_pruned);
+    if (pruned > 0) {
+      EXPECT_LE(max_pruned, min_kept * (1 + 1e-9)) << "cheapest first";
+    }
+    pruned_total += pruned;
+  }
+  EXPECT_GT(pruned_total, 0u) << "some budget pruned something";
 }
 
 TEST_F(ErabsGolden, DirectedCornerCases) {

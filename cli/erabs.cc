@@ -1,0 +1,361 @@
+#include "erabs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "Verabs_ctrl_ci.h"
+#include "erabs_scenario.h"
+#include "golden/bitsparse/compiler.h"
+#include "golden/bitsparse/execute.h"
+#include "golden/core/check.h"
+#include "golden/core/npy.h"
+#include "hycim_configs.h"
+#include "report.h"
+
+namespace hycim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using golden::CompiledLayer;
+using golden::CompileOptions;
+using golden::ExecOptions;
+
+struct Layer {
+  uint32_t k = 0, n = 0;
+  std::vector<float> w;  // K x N
+  std::vector<float> b;  // N
+};
+
+struct Network {
+  std::vector<Layer> layers;
+  std::vector<std::vector<float>> images;  // network inputs (pixel / 16)
+  std::vector<int32_t> labels;
+};
+
+Network load_network(const std::string& dir) {
+  HYCIM_CHECK(fs::is_directory(dir), "--network {}: not a directory", dir);
+  Network net;
+  for (int i = 1; fs::exists(fs::path(dir) / fmt::format("w{}.npy", i)); ++i) {
+    const auto w = golden::load_npy<float>((fs::path(dir) / fmt::format("w{}.npy", i)).string());
+    const auto b = golden::load_npy<float>((fs::path(dir) / fmt::format("b{}.npy", i)).string());
+    HYCIM_CHECK(w.rank() == 2 && b.rank() == 1 && b.shape()[0] == w.shape()[1],
+                "{}: layer {}: w{}.npy must be K x N and b{}.npy N long", dir, i, i, i);
+    Layer l;
+    l.k = static_cast<uint32_t>(w.shape()[0]);
+    l.n = static_cast<uint32_t>(w.shape()[1]);
+    HYCIM_CHECK(net.layers.empty() || net.layers.back().n == l.k,
+                "{}: layer {} takes {} inputs, the layer before gives {}", dir, i, l.k,
+                net.layers.back().n);
+    l.w.assign(w.data().begin(), w.data().end());
+    l.b.assign(b.data().begin(), b.data().end());
+    net.layers.push_back(std::move(l));
+  }
+  HYCIM_CHECK(!net.layers.empty(), "{}: no w1.npy", dir);
+  const auto x = golden::load_npy<uint8_t>((fs::path(dir) / "x_test.npy").string());
+  const auto y = golden::load_npy<int32_t>((fs::path(dir) / "y_test.npy").string());
+  HYCIM_CHECK(x.rank() == 2 && x.shape()[1] == net.layers[0].k && y.rank() == 1 &&
+                  y.shape()[0] == x.shape()[0] && x.shape()[0] > 0,
+              "{}: x_test.npy must be images x {} and y_test.npy one label per image", dir,
+              net.layers[0].k);
+  const size_t k0 = net.layers[0].k;
+  for (size_t i = 0; i < x.shape()[0]; ++i) {
+    std::vector<float> img(k0);
+    for (size_t r = 0; r < k0; ++r) img[r] = static_cast<float>(x.data()[i * k0 + r]) / 16.0f;
+    net.images.push_back(std::move(img));
+    HYCIM_CHECK(y.data()[i] >= 0 && static_cast<uint32_t>(y.data()[i]) < net.layers.back().n,
+                "{}: label {} of image {} is not an output of the network", dir, y.data()[i], i);
+    net.labels.push_back(y.data()[i]);
+  }
+  return net;
+}
+
+uint32_t argmax(const std::vector<double>& v) {
+  return static_cast<uint32_t>(std::max_element(v.begin(), v.end()) - v.begin());
+}
+
+std::vector<double> float_forward(const Network& net, const std::vector<float>& img) {
+  std::vector<double> a(img.begin(), img.end());
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    const auto& L = net.layers[l];
+    std::vector<double> z(L.n);
+    for (uint32_t c = 0; c < L.n; ++c) {
+      double s = L.b[c];
+      for (uint32_t r = 0; r < L.k; ++r) s += a[r] * double{L.w[size_t{r} * L.n + c]};
+      z[c] = (l + 1 < net.layers.size()) ? std::max(s, 0.0) : s;
+    }
+    a = std::move(z);
+  }
+  return a;
+}
+
+struct Setting {
+  std::string name, what;
+  CompileOptions co;
+  ExecOptions eo;
+  bool isaac = false;  // counted analytically (no RTL read mode yet)
+  bool rtl = false;    // also through erabs_ctrl
+};
+
+struct Tally {
+  uint64_t correct = 0, agree = 0, images = 0;
+  uint64_t crossbars = 0, ous = 0, ous_total = 0;
+  uint64_t reads = 0, conversions = 0, skipped_static = 0, skipped_dynamic = 0, dense = 0;
+  uint64_t rtl_images = 0, rtl_cycles = 0, rtl_reads = 0;
+  uint64_t rtl_compared = 0, rtl_mismatches = 0;
+  std::string rtl_note;
+};
+
+// The ISAAC-like reference in the same counting rule: 128 x 128 crossbars of 2-bit cells, both
+// arrays, ceil(B / 2) = 4 slices, all 128 rows per read, 16 bitlines per read, no skipping, the
+// same two-phase, A-plane input.
+void count_isaac(const golden::ErabsGeometry& g, const Layer& l, Tally& t, bool per_image) {
+  const uint64_t slices = (g.mag_bits + 1) / 2, rb = (l.k + 127) / 128;
+  const uint64_t cg = (l.n + g.ou_cols - 1) / g.ou_cols;
+  const uint64_t reads = 2 * slices * rb * cg * 2 * g.act_mag_bits;
+  if (per_image) {
+    t.reads += reads;
+    t.conversions += reads * g.ou_cols;
+    t.dense += reads;
+  } else {
+    t.crossbars += 2 * slices * rb * ((l.n + 127) / 128);
+    t.ous += 2 * slices * rb * cg;
+    t.ous_total += 2 * slices * rb * cg;
+  }
+}
+
+}  // namespace
+
+int erabs(const ErabsOptions& o) {
+  const std::string dir = o.network.empty()
+                              ? std::string(HYCIM_SOURCE_DIR) + "/tests/bitsparse/data/digits"
+                              : o.network;
+  HYCIM_CHECK(std::isfinite(o.budget) && o.budget >= 0.0 && o.budget <= 1.0,
+              "--budget {}: legal 0 .. 1", o.budget);
+  HYCIM_CHECK(o.threshold <= 128, "--threshold {}: legal 0 .. 128", o.threshold);
+  check_writable(o.json, "--json");
+  const Network net = load_network(dir);
+  const golden::ErabsGeometry geom{.xbar_rows = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize),
+                                   .xbar_cols = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize)};
+  const uint32_t rtl_images =
+      std::min<uint32_t>(o.rtl_images, static_cast<uint32_t>(net.images.size()));
+  if (!o.quiet) {
+    fmt::print("hycim erabs: {} ({} layers", dir, net.layers.size());
+    for (const auto& l : net.layers) fmt::print(", {}x{}", l.k, l.n);
+    fmt::print("), {} test images, {} through erabs_ctrl\n", net.images.size(), rtl_images);
+  }
+
+  // The float network.
+  std::vector<uint32_t> float_pred;
+  uint64_t float_correct = 0;
+  for (size_t i = 0; i < net.images.size(); ++i) {
+    float_pred.push_back(argmax(float_forward(net, net.images[i])));
+    float_correct += float_pred.back() == static_cast<uint32_t>(net.labels[i]);
+  }
+  const double float_acc = 100.0 * static_cast<double>(float_correct) / net.images.size();
+
+  const ExecOptions skip{.dynamic_skip = true, .prune_threshold = o.threshold};
+  const ExecOptions noskip{.dynamic_skip = false, .prune_threshold = o.threshold};
+  const CompileOptions full{.max_terms = 2, .bit_flip = true, .flip_budget = o.budget};
+  std::vector<Setting> settings = {
+      {"ERA-BS", "T = 2, bit flip, squeeze-out, activation skip", full, skip, false, true},
+      {"no exponent quant.",
+       "uniform 7-bit magnitudes (T = B), the rest on",
+       {.max_terms = 7, .bit_flip = true, .flip_budget = o.budget},
+       skip},
+      {"no bit flip",
+       "T = 2, squeeze-out, activation skip",
+       {.max_terms = 2, .bit_flip = false, .flip_budget = o.budget},
+       skip},
+      {"no squeeze-out",
+       "T = 2, bit flip, activation skip",
+       {.max_terms = 2, .bit_flip = true, .flip_budget = o.budget, .squeeze = false},
+       skip},
+      {"no activation skip", "T = 2, bit flip, squeeze-out", full, noskip},
+      {"PRUNE_LIKE",
+       "uniform 7-bit, 16x16 weight blocks pruned, static skip only",
+       {.max_terms = 7, .bit_flip = false, .flip_budget = o.budget, .block_prune = true},
+       noskip,
+       false,
+       true},
+      {"ISAAC_LIKE",
+       "uniform 7-bit, 2-bit cells, 128 rows per read, no skipping",
+       {.max_terms = 7, .bit_flip = false, .flip_budget = 0.0, .squeeze = false},
+       noskip,
+       true},
+  };
+
+  tb::ErrorLog log = printing_log();
+  std::vector<Tally> tallies(settings.size());
+  for (size_t si = 0; si < settings.size(); ++si) {
+    const Setting& s = settings[si];
+    Tally& t = tallies[si];
+    std::vector<CompiledLayer> layers;
+    for (const auto& l : net.layers) {
+      layers.push_back(golden::compile_layer(l.w, l.k, l.n, geom, s.co));
+      if (s.isaac) {
+        count_isaac(geom, l, t, false);
+      } else {
+        t.crossbars += layers.back().stats.crossbars;
+        t.ous += layers.back().table.size();
+        t.ous_total += layers.back().stats.ous_total;
+      }
+    }
+    // Golden: every image; the quantized inputs of the first rtl_images kept per layer.
+    std::vector<std::vector<std::vector<int32_t>>> xq(net.layers.size());
+    for (size_t i = 0; i < net.images.size(); ++i) {
+      std::vector<float> a = net.images[i];
+      std::vector<double> out;
+      for (size_t l = 0; l < layers.size(); ++l) {
+        const auto q = golden::quantize_activations(a, geom.act_mag_bits);
+        if (s.rtl && i < rtl_images) xq[l].push_back(q.x);
+        const auto r = golden::execute_layer(layers[l], q.x, s.eo);
+        if (s.isaac) {
+          count_isaac(geom, net.layers[l], t, true);
+        } else {
+          t.reads += r.counters.issued;
+          t.conversions += r.counters.adc_conversions;
+          t.skipped_static += r.counters.skipped_static;
+          t.skipped_dynamic += r.counters.skipped_dynamic;
+          t.dense += r.counters.dense;
+        }
+        const bool last = l + 1 == layers.size();
+        a.assign(layers[l].n, 0.0f);
+        out.assign(layers[l].n, 0.0);
+        for (uint32_t c = 0; c < layers[l].n; ++c) {
+          const double z = static_cast<double>(r.y[c]) * q.scale * layers[l].scale[c] +
+                           double{net.layers[l].b[c]};
+          out[c] = last ? z : std::max(z, 0.0);
+          a[c] = static_cast<float>(out[c]);
+        }
+      }
+      const uint32_t p = argmax(out);
+      t.correct += p == static_cast<uint32_t>(net.labels[i]);
+      t.agree += p == float_pred[i];
+      ++t.images;
+    }
+    // RTL: the first rtl_images, layer by layer (a layer's table loaded once for all of them).
+    if (s.rtl && rtl_images > 0) {
+      tb::HarnessOptions ho;
+      ho.name = "erabs_" + s.name;
+      ho.seed = o.seed;
+      golden::Rng stall(o.seed);
+      tb::erabs::ErabsBench<Verabs_ctrl_ci> b(ho, log, stall, tb::StallProfile::none(), 1);
+      bool fits = true;
+      for (const auto& L : layers) fits = fits && L.k <= b.build.max_k() && L.n <= b.build.max_n();
+      if (!fits) {
+        t.rtl_note =
+            fmt::format("a layer is over the ci build ({} x {})", b.build.max_k(), b.build.max_n());
+      } else {
+        for (size_t l = 0; l < layers.size() && log.ok(); ++l) {
+          b.load(layers[l], {});
+          for (const auto& x : xq[l]) {
+            golden::ExecCounters ct;
+            if (!b.run_vector(layers[l], x, s.eo, {}, &ct)) break;
+            t.rtl_cycles += b.apb.read_ok(tb::erabs::kCycles);
+            t.rtl_reads += ct.issued;
+          }
+        }
+        b.sb_out.finish();
+        b.sb_regs.finish();
+        t.rtl_images = rtl_images;
+        t.rtl_compared = b.sb_out.compared() + b.sb_regs.compared();
+        t.rtl_mismatches = b.sb_out.mismatches() + b.sb_regs.mismatches() +
+                           (b.sb_out.pending() + b.sb_regs.pending());
+      }
+    }
+    if (!o.quiet) {
+      fmt::print("  {:<20} accuracy {:6.2f} %{}\n", s.name,
+                 100.0 * static_cast<double>(t.correct) / t.images,
+                 t.rtl_images ? fmt::format(", RTL {} images: {} compared, {} mismatches",
+                                            t.rtl_images, t.rtl_compared, t.rtl_mismatches)
+                              : t.rtl_note);
+    }
+  }
+
+  // The table.
+  const Tally& isaac = tallies.back();
+  const Tally& prune = tallies[5];
+  const double n_img = static_cast<double>(net.images.size());
+  nlohmann::json rows = nlohmann::json::array();
+  if (!o.quiet) {
+    fmt::print(
+        "\nPer test image, summed over the layers (OU = 16 x 16 cells of one slice; one read "
+        "= 16 ADC conversions; 128 x 128 crossbars):\n");
+    fmt::print("{:<20} {:>8} {:>7} {:>9} {:>11} {:>9} {:>11} {:>8} {:>8} {:>10}\n", "setting",
+               "acc %", "d pp", "crossbars", "OUs stored", "OU reads", "ADC conv", "/ISAAC",
+               "/PRUNE", "RTL cyc");
+    fmt::print("{:<20} {:>8.2f}\n", "float", float_acc);
+  }
+  for (size_t si = 0; si < settings.size(); ++si) {
+    const Tally& t = tallies[si];
+    const double acc = 100.0 * static_cast<double>(t.correct) / t.images;
+    const double conv = static_cast<double>(t.conversions) / n_img;
+    const double vs_isaac =
+        static_cast<double>(isaac.conversions) / std::max<double>(1, t.conversions);
+    const double vs_prune =
+        static_cast<double>(prune.conversions) / std::max<double>(1, t.conversions);
+    const double rtl_cyc = t.rtl_images ? static_cast<double>(t.rtl_cycles) / t.rtl_images : 0.0;
+    if (!o.quiet) {
+      fmt::print(
+          "{:<20} {:>8.2f} {:>+7.2f} {:>9} {:>5}/{:<5} {:>9.0f} {:>11.0f} {:>7.2f}x {:>7.2f}x "
+          "{:>10}\n",
+          settings[si].name, acc, acc - float_acc, t.crossbars, t.ous, t.ous_total,
+          static_cast<double>(t.reads) / n_img, conv, vs_isaac, vs_prune,
+          t.rtl_images ? fmt::format("{:.0f}", rtl_cyc) : "-");
+    }
+    rows.push_back({{"setting", settings[si].name},
+                    {"what", settings[si].what},
+                    {"accuracy_pct", acc},
+                    {"accuracy_delta_pp", acc - float_acc},
+                    {"agreement_with_float_pct", 100.0 * static_cast<double>(t.agree) / t.images},
+                    {"crossbars", t.crossbars},
+                    {"ous_stored", t.ous},
+                    {"ous_total", t.ous_total},
+                    {"ou_reads_per_image", static_cast<double>(t.reads) / n_img},
+                    {"adc_conversions_per_image", conv},
+                    {"skipped_static_per_image", static_cast<double>(t.skipped_static) / n_img},
+                    {"skipped_dynamic_per_image", static_cast<double>(t.skipped_dynamic) / n_img},
+                    {"conversions_ratio_isaac_over_this", vs_isaac},
+                    {"conversions_ratio_prune_over_this", vs_prune},
+                    {"counted_analytically", settings[si].isaac},
+                    {"rtl_images", t.rtl_images},
+                    {"rtl_cycles_per_image", rtl_cyc},
+                    {"rtl_compared", t.rtl_compared},
+                    {"rtl_mismatches", t.rtl_mismatches},
+                    {"rtl_note", t.rtl_note}});
+  }
+  bool rtl_ok = log.ok();
+  for (const auto& t : tallies) rtl_ok = rtl_ok && t.rtl_mismatches == 0;
+  if (!o.quiet) {
+    fmt::print(
+        "\nCounting rule: every (OU, phase, plane) read of the dense schedule is issued, skipped "
+        "statically (empty OU) or skipped dynamically (no input bit); an issued read is 16 ADC "
+        "conversions. ISAAC_LIKE is counted, not simulated: 2 arrays x 4 two-bit slices x "
+        "ceil(K/128) x ceil(N/16) reads x 2 phases x 7 planes.\n");
+    fmt::print("report: {}\nresult: {}\n", o.json, rtl_ok ? "PASS" : "FAIL");
+  }
+  nlohmann::json j = {{"network", dir},
+                      {"layers", net.layers.size()},
+                      {"test_images", net.images.size()},
+                      {"float_accuracy_pct", float_acc},
+                      {"budget", o.budget},
+                      {"threshold", o.threshold},
+                      {"geometry",
+                       {{"xbar", geom.xbar_rows},
+                        {"ou_rows", geom.ou_rows},
+                        {"ou_cols", geom.ou_cols},
+                        {"adc_bits", geom.adc_bits}}},
+                      {"settings", rows},
+                      {"passed", rtl_ok}};
+  write_json(o.json, j);
+  return rtl_ok ? 0 : 1;
+}
+
+}  // namespace hycim::cli
