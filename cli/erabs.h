@@ -1,11 +1,12 @@
 // hycim erabs: a real network through the ERA-BS path (docs/bitsparse/networks.md). The network is
 // a directory of .npy layers (scripts/digits_train.py writes the digits MLP; the checked-in copy
 // is tests/bitsparse/data/digits). For each technique setting (full ERA-BS, each technique
-// switched off in turn, the PRUNE_LIKE baseline, the uniform 8-bit ISAAC_LIKE reference) every
-// test image runs through the golden ERA-BS arithmetic: test accuracy against the float network,
-// crossbars, OUs stored, OU reads, ADC conversions. The first --rtl images run through erabs_ctrl
-// as well (ERA-BS and PRUNE_LIKE), every output beat and counter compared with the golden model,
-// with the cycles from the CYCLES register. Prints a table and writes JSON.
+// switched off in turn, the PRUNE_LIKE baseline, the ISAAC_LIKE baseline of full-column reads of
+// 2-bit cells) every test image runs through the golden arithmetic: test accuracy against the
+// float network, crossbars, OUs stored, OU reads, ADC conversions. The first --rtl images run
+// through erabs_ctrl as well (ERA-BS, PRUNE_LIKE, ISAAC_LIKE), every output beat and counter
+// compared with the golden model, with the cycles from the CYCLES register. Prints a table and
+// writes JSON.
 #pragma once
 
 #include <cstdint>

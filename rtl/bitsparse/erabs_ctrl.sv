@@ -18,6 +18,11 @@
 // The crossbar port takes one read per cycle and answers in order, at any latency; at most
 // MaxOutstanding reads are in flight (a tag FIFO holds each read's shift and sign).
 //
+// MODE.READ = 1 is the ISAAC_LIKE baseline on the same schedule (golden/bitsparse/isaac.h): an
+// entry is a unit of XbarSize rows of a 2-bit slice, every read drives all XbarSize wordlines,
+// nothing is skipped, the shift is 2 slice + plane, and a flip-encoded column's value is
+// 3 * (driven wordlines) - code.
+//
 // Errors: illegal configurations refuse the start (ERR, DONE, nothing touched). An entry out of
 // range or out of issue order raises BadEntry: the run issues nothing more, waits for its reads
 // and ends (DONE) without the remaining output beats. Nothing waits on anything that cannot come.
@@ -34,6 +39,7 @@ module erabs_ctrl #(
   parameter int unsigned OuCols         = 16,
   parameter int unsigned ActBits        = 8,
   parameter int unsigned AdcBits        = 5,
+  parameter int unsigned FullAdcBits    = 8,   // the ADC of a full-column (ISAAC_LIKE) read
   parameter int unsigned AccWidth       = 32,
   parameter int unsigned MaxOutstanding = 4,
   parameter int unsigned ApbAddrWidth   = 12,
@@ -45,7 +51,9 @@ module erabs_ctrl #(
   localparam int unsigned ColSlots = XbarSize / OuCols,
   localparam int unsigned XbarW    = (MaxXbars > 1) ? $clog2(MaxXbars) : 1,
   localparam int unsigned RsW      = (RowSlots > 1) ? $clog2(RowSlots) : 1,
-  localparam int unsigned CsW      = (ColSlots > 1) ? $clog2(ColSlots) : 1
+  localparam int unsigned CsW      = (ColSlots > 1) ? $clog2(ColSlots) : 1,
+  localparam int unsigned CodeBits = (FullAdcBits > AdcBits) ? FullAdcBits : AdcBits,
+  localparam int unsigned Slices2  = (MagBits + 1) / 2  // 2-bit slices of a full-column read
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -56,17 +64,21 @@ module erabs_ctrl #(
   output logic                         in_ready_o,
   input  logic [OuRows*ActBits-1:0]    in_act_i,
   input  logic                         in_last_i,
-  // Crossbar read port: drive wordlines wl of row slot rs of crossbar xbar, convert the OuCols
-  // bitlines of column slot cs. One request per handshake.
+  // Crossbar read port. An OU read (full = 0) drives the OuRows wordlines of row slot rs of
+  // crossbar xbar with wl[OuRows-1:0] (the rest of wl is 0); a full-column read (full = 1, the
+  // ISAAC_LIKE mode) drives all XbarSize wordlines with wl. Either converts the OuCols bitlines
+  // of column slot cs. One request per handshake.
   output logic                         xb_req_valid_o,
   input  logic                         xb_req_ready_i,
   output logic [XbarW-1:0]             xb_req_xbar_o,
   output logic [RsW-1:0]               xb_req_row_slot_o,
   output logic [CsW-1:0]               xb_req_col_slot_o,
-  output logic [OuRows-1:0]            xb_req_wl_o,
-  // ... and its answers, in request order: OuCols ADC codes, code c in bits [AdcBits c +: AdcBits]
+  output logic                         xb_req_full_o,
+  output logic [XbarSize-1:0]          xb_req_wl_o,
+  // ... and its answers, in request order: OuCols ADC codes, code c in bits
+  // [CodeBits c +: CodeBits]
   input  logic                         xb_rsp_valid_i,
-  input  logic [OuCols*AdcBits-1:0]    xb_rsp_codes_i,
+  input  logic [OuCols*CodeBits-1:0]   xb_rsp_codes_i,
   // Output stream: one column group per beat, OuCols signed accumulators
   output logic                         out_valid_o,
   input  logic                         out_ready_i,
@@ -81,7 +93,9 @@ module erabs_ctrl #(
   localparam int unsigned EntW    = $clog2(MaxEntries + 1);
   localparam int unsigned PlaneW  = $clog2(Planes);
   localparam int unsigned ShiftW  = $clog2(2 * MagBits - 1);
-  localparam int unsigned TagW    = ShiftW + 1;
+  localparam int unsigned PcW     = $clog2(XbarSize + 1);
+  // A read's tag: subtract, shift, the full-column flip mask and the driven-wordline count.
+  localparam int unsigned TagW    = 1 + ShiftW + OuCols + PcW;
   localparam int unsigned MaxK    = MaxRowGroups * OuRows;
   localparam int unsigned MaxN    = MaxColGroups * OuCols;
   localparam int unsigned LvlW    = $clog2(MaxOutstanding + 1);
@@ -90,19 +104,25 @@ module erabs_ctrl #(
   // Registers and run control: generated from erabs_ctrl.regs.toml (scripts/gen_regs.py)
   logic        start_ok, busy, done, finish;
   logic [31:0] k_len, n_len, table_len, mode, thresh, tbl_addr, tbl_lo;
-  logic [15:0] tbl_hi;
+  logic [31:0] tbl_hi;
   logic        tbl_hi_we;
   logic [31:0] count_in_q, count_out_q, issued_q, skip_static_q, skip_dyn_q, adc_conv_q;
   logic [31:0] max_code_q;
   logic        err_bad_entry, err_bad_act, in_hs, in_expect_last, out_hs;
-  logic [31:0] rg_cfg, cg_cfg, dense_ous;
+  logic [31:0] rg_cfg, cg_cfg, rb_cfg, dense_ous;
+  logic        full_cfg;
   logic        tbl_overflow_q;
   logic [EntW-1:0] tbl_ptr_q, tbl_filled_q;
 
   // Row and column groups of the configured layer (meaningful when K and N are legal).
   assign rg_cfg    = (k_len + 32'(OuRows - 1)) / 32'(OuRows);
   assign cg_cfg    = (n_len + 32'(OuCols - 1)) / 32'(OuCols);
-  assign dense_ous = 32'(2 * MagBits) * rg_cfg * cg_cfg;
+  assign rb_cfg    = (k_len + 32'(XbarSize - 1)) / 32'(XbarSize);
+  assign full_cfg  = (mode[2:1] == 2'd1);
+  // The dense count: 2 arrays x B slices x row groups x column groups (OU reads), or 2 arrays x
+  // ceil(B / 2) two-bit slices x row blocks x column groups (full-column reads).
+  assign dense_ous = full_cfg ? 32'(2 * Slices2) * rb_cfg * cg_cfg
+                              : 32'(2 * MagBits) * rg_cfg * cg_cfg;
 
   erabs_ctrl_reg_top #(
     .MaxRowGroups (MaxRowGroups),
@@ -114,6 +134,7 @@ module erabs_ctrl #(
     .OuCols       (OuCols),
     .MagBits      (MagBits),
     .AdcBits      (AdcBits),
+    .FullAdcBits  (FullAdcBits),
     .ApbAddrWidth (ApbAddrWidth)
   ) u_regs (
     .clk_i,
@@ -124,7 +145,7 @@ module erabs_ctrl #(
     .done_o                  (done),
     .finish_i                (finish),
     .err_last_mismatch_i     (in_hs && (in_last_i != in_expect_last)),
-    .err_bad_mode_i          (mode[31:1] != 31'd0),
+    .err_bad_mode_i          ((mode[31:3] != 29'd0) || (mode[2:1] > 2'd1)),
     .err_k_zero_i            (k_len == 32'd0),
     .err_k_too_big_i         (k_len > 32'(MaxK)),
     .err_n_zero_i            (n_len == 32'd0),
@@ -160,6 +181,7 @@ module erabs_ctrl #(
   // ---------------------------------------------------------------------------------------
   // OU table: written over APB between runs. TBL_HI commits {TBL_HI, TBL_LO} at the pointer.
   typedef struct packed {
+    logic [OuCols-1:0] flip;  // full-column reads: column c stores 3 - level
     logic [XbarW-1:0]  xbar;
     logic [CsW-1:0]    col_slot;
     logic [RsW-1:0]    row_slot;
@@ -179,14 +201,16 @@ module erabs_ctrl #(
   assign tbl_write_ok = tbl_hi_we && !busy && (32'(tbl_ptr_q) < 32'(MaxEntries));
 
   always_comb begin
-    tbl_wentry.xbar      = XbarW'(tbl_hi);
+    tbl_wentry.flip      = OuCols'(tbl_hi[31:16]);
+    tbl_wentry.xbar      = XbarW'(tbl_hi[15:0]);
     tbl_wentry.col_slot  = CsW'(tbl_lo[31:28]);
     tbl_wentry.row_slot  = RsW'(tbl_lo[27:24]);
     tbl_wentry.pol       = tbl_lo[20];
     tbl_wentry.slice     = tbl_lo[19:16];
     tbl_wentry.col_group = tbl_lo[15:8];
     tbl_wentry.row_group = tbl_lo[7:0];
-    tbl_wentry.bad       = (32'(tbl_hi) >= 32'(MaxXbars)) ||
+    tbl_wentry.bad       = (32'(tbl_hi[15:0]) >= 32'(MaxXbars)) ||
+                           ((OuCols < 16) && ((32'(tbl_hi[31:16]) >> OuCols) != 32'd0)) ||
                            (32'(tbl_lo[31:28]) >= 32'(ColSlots)) ||
                            (32'(tbl_lo[27:24]) >= 32'(RowSlots)) ||
                            (tbl_lo[23:21] != 3'd0);
@@ -241,7 +265,8 @@ module erabs_ctrl #(
   logic [RgW-1:0]            rg_q;
   logic [CgW-1:0]            cg_q;
   logic [31:0]               k_q, n_q, tlen_q;
-  logic                      dyn_q;
+  logic                      dyn_q, full_q;  // dynamic skip; full-column reads
+  logic [RgW-1:0]            rb_q;           // row blocks of XbarSize rows
 
   logic in_take;
   assign in_take        = busy && (state_q == StLoad) && (count_in_q < 32'(rg_q));
@@ -264,7 +289,7 @@ module erabs_ctrl #(
   ) u_prune (
     .clk_i,
     .rst_ni,
-    .thresh_i     (thresh[MagBits:0]),
+    .thresh_i     (full_q ? '0 : thresh[MagBits:0]),  // full-column reads prune nothing
     .in_valid_i   (pr_in_valid),
     .in_ready_o   (pr_in_ready),
     .in_act_i     (lane_masked),
@@ -307,13 +332,17 @@ module erabs_ctrl #(
 
   assign ent_rd = tbl_mem[e_q[$clog2(MaxEntries)-1:0]];
   assign key_rd = {ent_rd.col_group, ent_rd.pol, ent_rd.slice, ent_rd.row_group};
-  assign ent_in_range = !ent_rd.bad && (32'(ent_rd.row_group) < 32'(rg_q)) &&
-                        (32'(ent_rd.col_group) < 32'(cg_q)) &&
-                        (32'(ent_rd.slice) < 32'(MagBits));
+  // In full-column mode the row group field is the row block and the slice a 2-bit slice, and
+  // the row slot must be 0 (a read drives every row).
+  assign ent_in_range = !ent_rd.bad && (32'(ent_rd.col_group) < 32'(cg_q)) &&
+                        (full_q ? ((32'(ent_rd.row_group) < 32'(rb_q)) &&
+                                   (32'(ent_rd.slice) < 32'(Slices2)) && (ent_rd.row_slot == '0))
+                                : ((32'(ent_rd.row_group) < 32'(rg_q)) &&
+                                   (32'(ent_rd.slice) < 32'(MagBits))));
   assign ent_in_order = !have_prev_q || (key_rd > prev_key_q);
   assign ent_here     = (32'(e_q) < tlen_q) && (32'(ent_rd.col_group) == 32'(h_q));
   assign last_group   = (32'(h_q) == 32'(cg_q) - 32'd1);
-  assign mask_rd      = dyn_q ? plane_buf[ent_rd.row_group[$clog2(MaxRowGroups)-1:0]]
+  assign mask_rd      = (dyn_q && !full_q) ? plane_buf[ent_rd.row_group[$clog2(MaxRowGroups)-1:0]]
                               : {Planes{1'b1}};
 
   // The lowest set bit of the remaining mask.
@@ -405,6 +434,8 @@ module erabs_ctrl #(
       n_q         <= '0;
       tlen_q      <= '0;
       dyn_q       <= 1'b0;
+      full_q      <= 1'b0;
+      rb_q        <= '0;
     end else begin
       state_q     <= state_d;
       h_q         <= h_d;
@@ -420,6 +451,8 @@ module erabs_ctrl #(
         n_q      <= n_len;
         tlen_q   <= table_len;
         dyn_q    <= mode[0];
+        full_q   <= full_cfg;
+        rb_q     <= RgW'(rb_cfg);
       end else if (pr_out_valid) begin
         grp_in_q <= grp_in_q + RgW'(1);
       end
@@ -432,29 +465,48 @@ module erabs_ctrl #(
   end
 
   // ---------------------------------------------------------------------------------------
-  // Crossbar requests: the wordlines are the chosen plane's bits of the entry's row group,
-  // for the lanes whose sign is the chosen phase's.
-  logic [OuRows*ActBits-1:0] grp_act;
-  assign grp_act = act_buf[ent_q.row_group[$clog2(MaxRowGroups)-1:0]];
+  // Crossbar requests: the wordlines are the chosen plane's bits of the lanes whose sign is the
+  // chosen phase's, of the entry's row group (OU read, in wl[OuRows-1:0]) or of the RowSlots
+  // groups of its row block (full-column read; groups at or beyond the layer's read as 0).
+  localparam int unsigned GrpW = $clog2(MaxRowGroups);
+  logic [PcW-1:0] wl_count;
 
   always_comb begin
-    logic [ActBits-1:0] v;
-    logic [MagBits-1:0] mag;
-    for (int unsigned r = 0; r < OuRows; r++) begin
-      v   = grp_act[r*ActBits+:ActBits];
-      mag = v[ActBits-1] ? MagBits'(-v) : v[MagBits-1:0];
-      xb_req_wl_o[r] = (v[ActBits-1] == pick_phase) && (v != '0) && mag[pick_plane];
+    logic [ActBits-1:0]        v;
+    logic [MagBits-1:0]        mag;
+    logic [31:0]               grp;
+    logic [OuRows*ActBits-1:0] lanes;
+    xb_req_wl_o = '0;
+    wl_count    = '0;
+    v           = '0;
+    mag         = '0;
+    for (int unsigned j = 0; j < RowSlots; j++) begin
+      grp   = full_q ? 32'(ent_q.row_group) * 32'(RowSlots) + 32'(j) : 32'(ent_q.row_group);
+      lanes = act_buf[grp[GrpW-1:0]];
+      if ((full_q || j == 0) && grp < 32'(rg_q)) begin
+        for (int unsigned r = 0; r < OuRows; r++) begin
+          v   = lanes[r*ActBits+:ActBits];
+          mag = v[ActBits-1] ? MagBits'(-v) : v[MagBits-1:0];
+          xb_req_wl_o[j*OuRows+r] = (v[ActBits-1] == pick_phase) && (v != '0) && mag[pick_plane];
+        end
+      end
     end
+    for (int unsigned r = 0; r < XbarSize; r++) wl_count = wl_count + PcW'(xb_req_wl_o[r]);
   end
 
   assign xb_req_valid_o    = busy && (state_q == StIssue) && (outstanding < LvlW'(MaxOutstanding));
   assign xb_req_xbar_o     = ent_q.xbar;
   assign xb_req_row_slot_o = ent_q.row_slot;
   assign xb_req_col_slot_o = ent_q.col_slot;
+  assign xb_req_full_o     = full_q;
   assign req_hs            = xb_req_valid_o && xb_req_ready_i;
 
-  // Tag of a read: its shift (slice + plane) and whether it subtracts (array sign != phase sign).
-  assign tag_in  = {ent_q.pol != pick_phase, ShiftW'(32'(ent_q.slice) + 32'(pick_plane))};
+  // Tag of a read: whether it subtracts (array sign != phase sign), its shift (slice + plane, or
+  // 2 slice + plane for 2-bit slices), and for a full-column read the flip mask and the number
+  // of driven wordlines.
+  assign tag_in = {ent_q.pol != pick_phase,
+                   ShiftW'((full_q ? 32'd2 : 32'd1) * 32'(ent_q.slice) + 32'(pick_plane)),
+                   full_q ? ent_q.flip : OuCols'(0), wl_count};
   assign rsp_pop = xb_rsp_valid_i;
 
   sync_fifo #(
@@ -473,16 +525,22 @@ module erabs_ctrl #(
   );
 
   // ---------------------------------------------------------------------------------------
-  // Shift-add accumulation, one answer per cycle; MAX_CODE looks at the lanes below N only.
+  // Shift-add accumulation, one answer per cycle; a flipped column's value is
+  // 3 * (driven wordlines) - code. MAX_CODE looks at the lanes below N only.
   logic [AccWidth-1:0] acc_q [OuCols];
-  logic [AdcBits-1:0]  rsp_max;
+  logic [CodeBits-1:0] rsp_max;
+  logic                tag_sub;
+  logic [ShiftW-1:0]   tag_shift;
+  logic [OuCols-1:0]   tag_flip;
+  logic [PcW-1:0]      tag_pc;
+  assign {tag_sub, tag_shift, tag_flip, tag_pc} = tag_out;
 
   always_comb begin
     rsp_max = '0;
     for (int unsigned c = 0; c < OuCols; c++) begin
       if ((32'(h_q) * 32'(OuCols) + 32'(c) < n_q) &&
-          (xb_rsp_codes_i[c*AdcBits+:AdcBits] > rsp_max)) begin
-        rsp_max = xb_rsp_codes_i[c*AdcBits+:AdcBits];
+          (xb_rsp_codes_i[c*CodeBits+:CodeBits] > rsp_max)) begin
+        rsp_max = xb_rsp_codes_i[c*CodeBits+:CodeBits];
       end
     end
   end
@@ -494,11 +552,10 @@ module erabs_ctrl #(
       for (int unsigned c = 0; c < OuCols; c++) acc_q[c] <= '0;
     end else if (rsp_pop) begin
       for (int unsigned c = 0; c < OuCols; c++) begin
-        if (tag_out[ShiftW]) begin
-          acc_q[c] <= acc_q[c] - (AccWidth'(xb_rsp_codes_i[c*AdcBits+:AdcBits]) << tag_out[ShiftW-1:0]);
-        end else begin
-          acc_q[c] <= acc_q[c] + (AccWidth'(xb_rsp_codes_i[c*AdcBits+:AdcBits]) << tag_out[ShiftW-1:0]);
-        end
+        logic [AccWidth-1:0] v;
+        v = AccWidth'(xb_rsp_codes_i[c*CodeBits+:CodeBits]);
+        if (tag_flip[c]) v = AccWidth'(3) * AccWidth'(tag_pc) - v;
+        acc_q[c] <= tag_sub ? acc_q[c] - (v << tag_shift) : acc_q[c] + (v << tag_shift);
       end
     end
   end
@@ -564,12 +621,15 @@ module erabs_ctrl #(
   `HYCIM_ASSERT_INIT(SlotsFit, XbarSize % OuRows == 0 && XbarSize % OuCols == 0 &&
                      RowSlots <= 16 && ColSlots <= 16, "XbarSize must be a multiple of the OU, <= 16 OUs")
   `HYCIM_ASSERT_INIT(AdcFits, (1 << AdcBits) > OuRows, "an ideal OU code must fit the ADC")
+  `HYCIM_ASSERT_INIT(FullAdcFits, (1 << FullAdcBits) > 3 * XbarSize / 2,
+                     "a flip-encoded full-column code must fit its ADC")
   `HYCIM_ASSERT_INIT(MagBitsFit, MagBits >= 1 && MagBits <= 8, "ActBits must be 2..9")
   `HYCIM_ASSERT_INIT(GroupsFit, MaxRowGroups <= 256 && MaxColGroups <= 256 && MaxXbars <= 65536,
                      "groups are 8-bit table fields, crossbars 16-bit")
   `HYCIM_ASSERT_STREAM_IN(InStream, in_valid_i, in_ready_o, {in_act_i, in_last_i})
   `HYCIM_ASSERT_STREAM(XbReq, xb_req_valid_o, xb_req_ready_i,
-                       {xb_req_xbar_o, xb_req_row_slot_o, xb_req_col_slot_o, xb_req_wl_o})
+                       {xb_req_xbar_o, xb_req_row_slot_o, xb_req_col_slot_o, xb_req_full_o,
+                        xb_req_wl_o})
   `HYCIM_ASSERT_STREAM(OutStream, out_valid_o, out_ready_i, {out_data_o, out_last_o})
   `HYCIM_ASSERT(RspOnlyWhenOutstanding, xb_rsp_valid_i |-> tag_out_valid)
   `HYCIM_ASSERT(RspKnown, xb_rsp_valid_i |-> !$isunknown(xb_rsp_codes_i))

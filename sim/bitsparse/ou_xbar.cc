@@ -130,17 +130,32 @@ void OuCrossbar::ou_read(uint32_t r0, uint32_t c0, std::span<const uint8_t> in_b
   }
 }
 
-LayerChip::LayerChip(const golden::CompiledLayer& L, const OuXbarParams& base) : geom_(L.geom) {
-  const auto& g = L.geom;
-  for (uint32_t i = 0; i < L.stats.crossbars; ++i) {
+namespace {
+
+// count crossbars of the geometry's size: the base effects, crossbar i seeded chip_seed + i and
+// run_seed + i.
+std::vector<OuCrossbar> make_crossbars(uint32_t count, const OuXbarParams& base,
+                                       const golden::ErabsGeometry& g, uint32_t cell_bits,
+                                       uint32_t adc_bits) {
+  std::vector<OuCrossbar> v;
+  for (uint32_t i = 0; i < count; ++i) {
     OuXbarParams p = base;
     p.rows = g.xbar_rows;
     p.cols = g.xbar_cols;
-    p.adc_bits = g.adc_bits;
+    p.cell_bits = cell_bits;
+    p.adc_bits = adc_bits;
     p.chip_seed = base.chip_seed + i;
     p.run_seed = base.run_seed + i;
-    xbars_.emplace_back(p);
+    v.emplace_back(p);
   }
+  return v;
+}
+
+}  // namespace
+
+LayerChip::LayerChip(const golden::CompiledLayer& L, const OuXbarParams& base)
+    : xbars_(make_crossbars(L.stats.crossbars, base, L.geom, 1, L.geom.adc_bits)), geom_(L.geom) {
+  const auto& g = L.geom;
   std::vector<uint8_t> ou(size_t{g.ou_rows} * g.ou_cols);
   for (const auto& e : L.table) {
     for (uint32_t r = 0; r < g.ou_rows; ++r) {
@@ -180,6 +195,34 @@ OuXbarEvents LayerChip::events() const {
     t.charge += x.events().charge;
   }
   return t;
+}
+
+IsaacChip::IsaacChip(const golden::IsaacLayer& L, const OuXbarParams& base)
+    : xbars_(make_crossbars(L.crossbars, base, L.q.geom, 2, L.adc_bits)), geom_(L.q.geom) {
+  const auto& g = geom_;
+  std::vector<uint8_t> unit(size_t{g.xbar_rows} * g.ou_cols);
+  for (const auto& u : L.table) {
+    const auto& e = u.e;
+    for (uint32_t r = 0; r < g.xbar_rows; ++r) {
+      for (uint32_t c = 0; c < g.ou_cols; ++c) {
+        const uint32_t lr = e.row_group * g.xbar_rows + r, lc = e.col_group * g.ou_cols + c;
+        unit[size_t{r} * g.ou_cols + c] = static_cast<uint8_t>(
+            lr < L.q.k && lc < L.q.n ? L.stored_level(e.pol, e.slice, lr, lc) : 0);
+      }
+    }
+    xbars_.at(e.slot.xbar).program(0, e.slot.col_slot * g.ou_cols, g.xbar_rows, g.ou_cols, unit);
+  }
+}
+
+void IsaacChip::read(uint32_t xbar, uint32_t col_slot, std::span<const uint8_t> in_bits,
+                     std::span<uint32_t> codes) {
+  HYCIM_CHECK(xbar < xbars_.size(), "read of crossbar {}: the layer has {}", xbar, xbars_.size());
+  xbars_[xbar].ou_read(0, col_slot * geom_.ou_cols, in_bits, codes);
+}
+
+golden::IsaacReader IsaacChip::reader() {
+  return [this](const golden::IsaacEntry& u, std::span<const uint8_t> bits,
+                std::span<uint32_t> codes) { read(u.e.slot.xbar, u.e.slot.col_slot, bits, codes); };
 }
 
 }  // namespace hycim::sim

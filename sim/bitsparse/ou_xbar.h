@@ -24,6 +24,7 @@
 
 #include "golden/bitsparse/compiler.h"
 #include "golden/bitsparse/execute.h"
+#include "golden/bitsparse/isaac.h"
 #include "golden/core/rng.h"
 
 namespace hycim::sim {
@@ -104,6 +105,23 @@ class LayerChip {
             std::span<uint32_t> codes);
   golden::OuReader reader();
   OuXbarEvents events() const;  // summed over the crossbars
+  size_t size() const { return xbars_.size(); }
+
+ private:
+  std::vector<OuCrossbar> xbars_;
+  golden::ErabsGeometry geom_;
+};
+
+// The crossbars of an ISAAC_LIKE layer (2-bit cells, 8-bit ADC, all rows per read), programmed
+// with its stored (flip-encoded) levels; crossbar i seeded like LayerChip's.
+class IsaacChip {
+ public:
+  IsaacChip(const golden::IsaacLayer& L, const OuXbarParams& base);
+
+  // A read of every wordline of crossbar xbar, converting the ou_cols bitlines of col_slot.
+  void read(uint32_t xbar, uint32_t col_slot, std::span<const uint8_t> in_bits,
+            std::span<uint32_t> codes);
+  golden::IsaacReader reader();
   size_t size() const { return xbars_.size(); }
 
  private:

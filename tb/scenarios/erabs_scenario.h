@@ -12,13 +12,16 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "apb.h"
 #include "erabs_stimulus.h"
 #include "golden/bitsparse/compiler.h"
 #include "golden/bitsparse/execute.h"
+#include "golden/bitsparse/isaac.h"
 #include "golden/core/rng.h"
 #include "harness.h"
 #include "port_bits.h"
@@ -52,6 +55,8 @@ struct OutBeat {
 struct Build {
   uint32_t row_groups = 0, col_groups = 0, xbars = 0, entries = 0;
   uint32_t ou_rows = 0, ou_cols = 0, xbar_size = 0, mag_bits = 0, adc_bits = 0;
+  uint32_t full_adc_bits = 0;
+  uint32_t code_bits() const { return std::max(adc_bits, full_adc_bits); }
   uint32_t max_k() const { return row_groups * ou_rows; }
   uint32_t max_n() const { return col_groups * ou_cols; }
   golden::ErabsGeometry geom() const {
@@ -77,19 +82,21 @@ Build read_build(ApbDriver<Dut>& apb) {
           .ou_cols = f(g, kGeomOuColsMask, kGeomOuColsShift),
           .xbar_size = f(g, kGeomXbarSizeMask, kGeomXbarSizeShift),
           .mag_bits = f(g, kGeomMagBitsMask, kGeomMagBitsShift),
-          .adc_bits = f(g, kGeomAdcBitsMask, kGeomAdcBitsShift)};
+          .adc_bits = f(g, kGeomAdcBitsMask, kGeomAdcBitsShift),
+          .full_adc_bits = f(apb.read_ok(kFullRead), kFullReadAdcBitsMask, kFullReadAdcBitsShift)};
 }
 
 // A table entry as TBL_LO and TBL_HI carry it.
 struct EntryWords {
   uint32_t lo = 0, hi = 0;
 };
-inline EntryWords encode_entry(const golden::OuEntry& e) {
+inline EntryWords encode_entry(const golden::OuEntry& e, uint32_t flip = 0) {
   return {(e.row_group << kTblLoRowGroupShift) | (e.col_group << kTblLoColGroupShift) |
               (e.slice << kTblLoSliceShift) | (e.pol << kTblLoPolShift) |
               (e.slot.row_slot << kTblLoRowSlotShift) | (e.slot.col_slot << kTblLoColSlotShift),
-          e.slot.xbar};
+          (e.slot.xbar << kTblHiXbarShift) | (flip << kTblHiFlipShift)};
 }
+inline EntryWords encode_entry(const golden::IsaacEntry& u) { return encode_entry(u.e, u.flip); }
 
 // The golden answer of one vector, with the counters as the registers hold them.
 struct VectorExpect {
@@ -114,6 +121,12 @@ class XbarResponder : public ClockPlugin {
 
   void set_chip(sim::LayerChip* chip, const Build& b) {
     chip_ = chip;
+    isaac_ = nullptr;
+    build_ = b;
+  }
+  void set_chip(sim::IsaacChip* chip, const Build& b) {
+    isaac_ = chip;
+    chip_ = nullptr;
     build_ = b;
   }
   uint64_t reads() const { return reads_; }
@@ -126,7 +139,7 @@ class XbarResponder : public ClockPlugin {
     d.xb_rsp_valid_i = answer;
     if (answer) {
       for (uint32_t c = 0; c < build_.ou_cols; ++c) {
-        set_port_bits(d.xb_rsp_codes_i, c * build_.adc_bits, build_.adc_bits,
+        set_port_bits(d.xb_rsp_codes_i, c * build_.code_bits(), build_.code_bits(),
                       queue_.front().codes[c]);
       }
     }
@@ -138,20 +151,31 @@ class XbarResponder : public ClockPlugin {
     if (d.xb_req_valid_o && d.xb_req_ready_i) {
       Answer a;
       a.codes.assign(build_.ou_cols, 0);
-      std::vector<uint8_t> bits(build_.ou_rows);
-      for (uint32_t r = 0; r < build_.ou_rows; ++r) {
-        bits[r] = static_cast<uint8_t>(port_bits(d.xb_req_wl_o, r, 1));
-      }
-      if (chip_ == nullptr) {
-        h_.log().error("a crossbar read with no chip programmed");
-      } else {
-        try {
-          chip_->read(static_cast<uint32_t>(d.xb_req_xbar_o),
-                      static_cast<uint32_t>(d.xb_req_row_slot_o),
-                      static_cast<uint32_t>(d.xb_req_col_slot_o), bits, a.codes);
-        } catch (const std::exception& e) {
-          h_.log().error(fmt::format("crossbar read: {}", e.what()));
+      const bool full = d.xb_req_full_o != 0;
+      std::vector<uint8_t> bits(full ? build_.xbar_size : build_.ou_rows);
+      for (uint32_t r = 0; r < build_.xbar_size; ++r) {
+        const auto bit = static_cast<uint8_t>(port_bits(d.xb_req_wl_o, r, 1));
+        if (r < bits.size()) {
+          bits[r] = bit;
+        } else if (bit) {
+          h_.log().error(
+              fmt::format("an OU read drives wordline {} beyond its {}", r, bits.size()));
         }
+      }
+      const auto xbar = static_cast<uint32_t>(d.xb_req_xbar_o);
+      const auto rs = static_cast<uint32_t>(d.xb_req_row_slot_o);
+      const auto cs = static_cast<uint32_t>(d.xb_req_col_slot_o);
+      try {
+        if (full && isaac_ != nullptr) {
+          isaac_->read(xbar, cs, bits, a.codes);
+        } else if (!full && chip_ != nullptr) {
+          chip_->read(xbar, rs, cs, bits, a.codes);
+        } else {
+          h_.log().error(
+              fmt::format("a {} read with no such chip programmed", full ? "full-column" : "OU"));
+        }
+      } catch (const std::exception& e) {
+        h_.log().error(fmt::format("crossbar read: {}", e.what()));
       }
       const uint64_t lat = static_cast<uint64_t>(rng_.uniform_int(1, max_latency_));
       a.due = std::max(cycle + lat, queue_.empty() ? 0 : queue_.back().due);
@@ -172,6 +196,7 @@ class XbarResponder : public ClockPlugin {
   double ready_prob_;
   unsigned max_latency_;
   sim::LayerChip* chip_ = nullptr;
+  sim::IsaacChip* isaac_ = nullptr;
   Build build_;
   std::deque<Answer> queue_;
   uint64_t reads_ = 0;
@@ -189,7 +214,8 @@ struct ErabsBench {
   XbarResponder<Dut> xbar;
   Build build;
   std::unique_ptr<sim::LayerChip> chip;  // the RTL's chip of the current layer
-  bool capture = false;                  // output beats go to `captured`, not the scoreboard
+  std::unique_ptr<sim::IsaacChip> isaac_chip;
+  bool capture = false;  // output beats go to `captured`, not the scoreboard
   std::vector<OutBeat> captured;
 
   ErabsBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& stall_rng,
@@ -240,24 +266,53 @@ struct ErabsBench {
     build = read_build(apb);
   }
 
-  // Writes the layer's table from entry 0 and programs the responder's chip.
-  void load(const golden::CompiledLayer& L, const sim::OuXbarParams& chip_params) {
+  // Writes the layer's table from entry 0 and programs the responder's chip. Layer is an OU
+  // layer (golden::CompiledLayer: ERA-BS, PRUNE_LIKE) or a full-column one (golden::IsaacLayer).
+  template <class Layer>
+  void load(const Layer& L, const sim::OuXbarParams& chip_params) {
     apb.write_ok(kTblAddr, 0);
     for (const auto& e : L.table) {
       const EntryWords w = encode_entry(e);
       apb.write_ok(kTblLo, w.lo);
       apb.write_ok(kTblHi, w.hi);
     }
-    chip = std::make_unique<sim::LayerChip>(L, chip_params);
-    xbar.set_chip(chip.get(), build);
+    program(L, chip_params);
   }
 
-  void configure(const golden::CompiledLayer& L, const golden::ExecOptions& eo) {
-    apb.write_ok(kK, L.k);
-    apb.write_ok(kN, L.n);
+  template <class Layer>
+  void configure(const Layer& L, const golden::ExecOptions& eo) {
+    const golden::CompiledLayer& q = shape(L);
+    apb.write_ok(kK, q.k);
+    apb.write_ok(kN, q.n);
     apb.write_ok(kTableLen, static_cast<uint32_t>(L.table.size()));
-    apb.write_ok(kMode, eo.dynamic_skip ? kModeDynSkipMask : 0u);
+    const bool full = std::is_same_v<Layer, golden::IsaacLayer>;
+    apb.write_ok(kMode,
+                 (eo.dynamic_skip ? kModeDynSkipMask : 0u) | (full ? 1u << kModeReadShift : 0u));
     apb.write_ok(kThresh, eo.prune_threshold);
+  }
+
+  static const golden::CompiledLayer& shape(const golden::CompiledLayer& L) { return L; }
+  static const golden::CompiledLayer& shape(const golden::IsaacLayer& L) { return L.q; }
+
+  // A fresh chip of the layer for the responder (its run stream restarts).
+  void program(const golden::CompiledLayer& L, const sim::OuXbarParams& p) {
+    chip = std::make_unique<sim::LayerChip>(L, p);
+    xbar.set_chip(chip.get(), build);
+  }
+  void program(const golden::IsaacLayer& L, const sim::OuXbarParams& p) {
+    isaac_chip = std::make_unique<sim::IsaacChip>(L, p);
+    xbar.set_chip(isaac_chip.get(), build);
+  }
+  static golden::ExecResult golden_run(const golden::CompiledLayer& L, std::span<const int32_t> x,
+                                       const golden::ExecOptions& eo, const sim::OuXbarParams& p) {
+    sim::LayerChip gchip(L, p);
+    return golden::execute_layer(L, x, eo, gchip.reader());
+  }
+  // Full-column reads skip nothing and prune nothing (THRESH is ignored).
+  static golden::ExecResult golden_run(const golden::IsaacLayer& L, std::span<const int32_t> x,
+                                       const golden::ExecOptions&, const sim::OuXbarParams& p) {
+    sim::IsaacChip gchip(L, p);
+    return golden::execute_isaac(L, x, gchip.reader());
   }
 
   // The input beats of a vector: row groups of ou_rows lanes, zero beyond K.
@@ -277,25 +332,26 @@ struct ErabsBench {
   }
 
   // The golden answer of x on a chip built like the RTL's.
-  VectorExpect expect(const golden::CompiledLayer& L, std::span<const int32_t> x,
-                      const golden::ExecOptions& eo, const sim::OuXbarParams& chip_params) const {
-    sim::LayerChip gchip(L, chip_params);
-    const auto g = golden::execute_layer(L, x, eo, gchip.reader());
+  template <class Layer>
+  VectorExpect expect(const Layer& L, std::span<const int32_t> x, const golden::ExecOptions& eo,
+                      const sim::OuXbarParams& chip_params) const {
+    const golden::CompiledLayer& q = shape(L);
+    const auto g = golden_run(L, x, eo, chip_params);
     VectorExpect ve;
     ve.ct = g.counters;
-    for (uint32_t h0 = 0; h0 < L.col_groups; ++h0) {
+    for (uint32_t h0 = 0; h0 < q.col_groups; ++h0) {
       OutBeat b;
       b.acc.assign(build.ou_cols, 0);
-      for (uint32_t c = 0; c < build.ou_cols && h0 * build.ou_cols + c < L.n; ++c) {
+      for (uint32_t c = 0; c < build.ou_cols && h0 * build.ou_cols + c < q.n; ++c) {
         b.acc[c] = static_cast<int32_t>(g.y[h0 * build.ou_cols + c]);
       }
-      b.last = h0 + 1 == L.col_groups;
+      b.last = h0 + 1 == q.col_groups;
       ve.beats.push_back(std::move(b));
     }
     const auto u32 = [](uint64_t v) { return static_cast<uint32_t>(v); };
     ve.counters = {0u,
-                   L.row_groups,
-                   L.col_groups,
+                   q.row_groups,
+                   q.col_groups,
                    u32(g.counters.issued),
                    u32(g.counters.skipped_static),
                    u32(g.counters.skipped_dynamic),
@@ -308,12 +364,12 @@ struct ErabsBench {
   // the configuration, the golden beats queued on the output scoreboard, the start, the input
   // beats (`beats` replaces them for a test that breaks the stream). The counters are left to
   // the caller.
-  VectorExpect start_vector(const golden::CompiledLayer& L, std::span<const int32_t> x,
+  template <class Layer>
+  VectorExpect start_vector(const Layer& L, std::span<const int32_t> x,
                             const golden::ExecOptions& eo, const sim::OuXbarParams& chip_params,
                             const std::vector<InBeat>* beats = nullptr) {
     VectorExpect ve = expect(L, x, eo, chip_params);
-    chip = std::make_unique<sim::LayerChip>(L, chip_params);
-    xbar.set_chip(chip.get(), build);
+    program(L, chip_params);
     configure(L, eo);
     if (!capture) sb_out.expect_all(ve.beats);
     apb.write_ok(kCtrl, kCtrlStartMask);
@@ -327,14 +383,15 @@ struct ErabsBench {
 
   // One vector through the RTL, its counters read back and compared. Returns false when DONE
   // did not come.
-  bool run_vector(const golden::CompiledLayer& L, std::span<const int32_t> x,
-                  const golden::ExecOptions& eo, const sim::OuXbarParams& chip_params,
-                  golden::ExecCounters* ct = nullptr) {
+  template <class Layer>
+  bool run_vector(const Layer& L, std::span<const int32_t> x, const golden::ExecOptions& eo,
+                  const sim::OuXbarParams& chip_params, golden::ExecCounters* ct = nullptr) {
     const VectorExpect ve = start_vector(L, x, eo, chip_params);
     if (ct) *ct = ve.ct;
     sb_regs.expect_all(ve.counters);
+    const golden::CompiledLayer& q = shape(L);
     const bool done =
-        wait_done(64 * (L.row_groups + ve.ct.issued + L.table.size() + L.col_groups) + 2000);
+        wait_done(64 * (q.row_groups + ve.ct.issued + L.table.size() + q.col_groups) + 2000);
     for (const uint32_t reg : kCounterRegs) sb_regs.observe(apb.read_ok(reg));
     return done;
   }
@@ -403,14 +460,26 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
     for (unsigned run = 0; run < o.runs && log.ok(); ++run) {
       const LayerChoice lc = random_layer(rng, b.build);
       const auto w = golden::random_weights(rng, lc.k, lc.n, lc.zero_p);
+      // One layer in four in the full-column (ISAAC_LIKE) mode.
+      const bool full = rng.bernoulli(0.25);
       const auto L = golden::compile_layer(w, lc.k, lc.n, b.build.geom(), lc.co);
-      b.load(L, lc.chip);
+      std::optional<golden::IsaacLayer> I;
+      if (full) {
+        I = golden::compile_isaac(w, lc.k, lc.n, b.build.geom());
+        b.load(*I, lc.chip);
+      } else {
+        b.load(L, lc.chip);
+      }
       uint64_t issued = 0, dense = 0;
       for (int v = 0; v < 3 && log.ok(); ++v) {
         const auto x = random_vector(rng, lc.k, b.build.mag_bits);
         const auto eo = random_exec(rng, b.build.mag_bits);
         golden::ExecCounters ct;
-        b.run_vector(L, x, eo, lc.chip, &ct);
+        if (full) {
+          b.run_vector(*I, x, eo, lc.chip, &ct);
+        } else {
+          b.run_vector(L, x, eo, lc.chip, &ct);
+        }
         issued += ct.issued;
         dense += ct.dense;
         rep.elements += lc.n;
@@ -418,12 +487,16 @@ ScenarioReport run(const ScenarioOptions& o, ErrorLog& log) {
       ++rep.runs;
       if (o.progress) {
         fmt::print(
-            "  layer {:>3}/{}: {:>3} x {:<3} T {} flip {} squeeze {} chip {:<8} {}  OUs "
-            "{:>4}/{:<4}  reads {:>6}/{:<6}  cycle {:>9}  {}\n",
-            run + 1, o.runs, lc.k, lc.n, lc.co.max_terms, lc.co.bit_flip ? 1 : 0,
-            lc.co.squeeze ? 1 : 0, lc.chip.ideal() ? "ideal" : "nonideal",
-            lc.zero_p > 0 ? fmt::format("zeros {:.2f}", lc.zero_p) : "dense     ", L.table.size(),
-            L.stats.ous_total, issued, dense, b.h.cycle(), log.ok() ? "ok" : "FAILED");
+            "  layer {:>3}/{}: {:>3} x {:<3} {} chip {:<8} {}  entries {:>4}/{:<4}  reads "
+            "{:>6}/{:<6}  cycle {:>9}  {}\n",
+            run + 1, o.runs, lc.k, lc.n,
+            full ? std::string("ISAAC_LIKE full-column  ")
+                 : fmt::format("T {} flip {} squeeze {}", lc.co.max_terms, lc.co.bit_flip ? 1 : 0,
+                               lc.co.squeeze ? 1 : 0),
+            lc.chip.ideal() ? "ideal" : "nonideal",
+            lc.zero_p > 0 ? fmt::format("zeros {:.2f}", lc.zero_p) : "dense     ",
+            full ? I->table.size() : L.table.size(), full ? I->table.size() : L.stats.ous_total,
+            issued, dense, b.h.cycle(), log.ok() ? "ok" : "FAILED");
       }
     }
     b.sb_out.finish();

@@ -4,6 +4,7 @@
 //   - random layers (sizes, sparsity, compiler options, ideal and non-ideal chips) and vectors
 //     (dynamic skip on and off, thresholds) under every back-pressure profile, the crossbar port
 //     stalling too;
+//   - the full-column (ISAAC_LIKE) mode: flip-encoded columns, size corners, nothing skipped;
 //   - directed: an all-empty table, all-zero activations (with and without dynamic skip), full
 //     tiles at the largest magnitudes (every OU stored, every code 16, against the textbook
 //     product as well), the size corners, a threshold that zeroes every group;
@@ -11,6 +12,8 @@
 //     overflow, a table write while busy, a -128 lane, a wrong in_last;
 //   - the register map, and a reset in the middle of a run.
 #include <gtest/gtest.h>
+
+#include <bit>
 
 #include "Verabs_ctrl_ci.h"
 #include "erabs_scenario.h"
@@ -178,6 +181,49 @@ TEST_F(ErabsCtrlDirected, SizeCornersAndAThresholdThatZeroesEverything) {
   }
 }
 
+// ISAAC_LIKE on the same controller: full-column reads of 2-bit slices, every unit read in every
+// (phase, plane), flip-encoded columns corrected with the driven-wordline count. Large, mostly
+// positive weights make many columns flip; the output is also the textbook product.
+TEST_F(ErabsCtrlDirected, FullColumnReadsOfTheIsaacLikeBaseline) {
+  auto b = bench();
+  struct Size {
+    uint32_t k, n;
+  };
+  uint64_t flips = 0;
+  for (const Size sz : {Size{kMaxK, 40}, Size{1, 1}, Size{70, kMaxN}, Size{kMaxK, kMaxN}}) {
+    SCOPED_TRACE(fmt::format("K {} N {}", sz.k, sz.n));
+    std::vector<float> w(size_t{sz.k} * sz.n);
+    for (auto& v : w)
+      v = static_cast<float>(rng().uniform(0.5, 1.0) * (rng().bernoulli(0.85) ? 1 : -1));
+    const auto I = golden::compile_isaac(w, sz.k, sz.n, geom());
+    for (const auto& u : I.table) flips += std::popcount(u.flip);
+    b->load(I, {});
+    for (int v = 0; v < 2; ++v) {
+      const auto x = golden::random_acts(rng(), sz.k, 127, 0.1, v == 1);
+      golden::ExecCounters ct;
+      EXPECT_TRUE(b->run_vector(I, x, {.dynamic_skip = true, .prune_threshold = 100}, {}, &ct));
+      EXPECT_EQ(ct.issued, ct.dense) << "nothing skipped, THRESH ignored";
+      EXPECT_LE(b->apb.read_ok(R::kMaxCode), 3u * 128 / 2);
+      EXPECT_EQ(golden::execute_isaac(I, x).y, golden::matvec(I.q, x));
+    }
+    EXPECT_EQ(b->sb_out.pending(), 0u);
+    EXPECT_EQ(b->sb_out.mismatches(), 0u);
+    EXPECT_EQ(b->sb_regs.mismatches(), 0u);
+  }
+  EXPECT_GT(flips, 0u) << "flip-encoded columns were exercised";
+  // A full-column entry with a row slot is a bad entry.
+  const auto I = golden::compile_isaac(golden::random_weights(rng(), 32, 32, 0.0), 32, 32, geom());
+  b->load(I, {});
+  b->apb.write_ok(R::kTblAddr, 3);
+  auto wd = erabs::encode_entry(I.table[3]);
+  b->apb.write_ok(R::kTblLo, wd.lo | (1u << R::kTblLoRowSlotShift));
+  b->apb.write_ok(R::kTblHi, wd.hi);
+  b->capture = true;
+  b->start_vector(I, golden::random_acts(rng(), 32, 127, 0.0, false), {}, {});
+  ASSERT_TRUE(b->wait_done(100000));
+  EXPECT_EQ(b->apb.read_ok(R::kErr), R::kErrBadEntry);
+}
+
 // ---- Errors
 
 class ErabsCtrlErrors : public ErabsCtrlDirected {};
@@ -206,7 +252,8 @@ TEST_F(ErabsCtrlErrors, EveryIllegalConfigurationSetsItsBitAndTouchesNothing) {
       {"TABLE_LEN over MAX_ENTRIES", 20, 20, b->build.entries + 1, 1, 0,
        R::kErrTableTooBig | R::kErrTableNotLoaded},
       {"THRESH 129", 20, 20, tl, 1, 129, R::kErrThreshTooBig},
-      {"MODE.READ 1", 20, 20, tl, 1 | (1u << 1), 0, R::kErrBadMode},
+      {"MODE.READ 2", 20, 20, tl, 1 | (2u << 1), 0, R::kErrBadMode},
+      {"MODE.READ 3", 20, 20, tl, 3u << 1, 0, R::kErrBadMode},
       {"MODE bit 31", 20, 20, tl, 1u << 31, 0, R::kErrBadMode},
       {"three at once", 0, 0, tl, 4, 0, R::kErrKZero | R::kErrNZero | R::kErrBadMode},
   };

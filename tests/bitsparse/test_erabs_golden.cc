@@ -7,6 +7,9 @@
 //     error, more budget never stores more OUs, and at the stop every stored OU costs more than
 //     the budget left (its cost recomputed here by a scan of every integer magnitude);
 //   - squeeze-out: distinct slots, the crossbar count, the issue order;
+//   - the ISAAC_LIKE baseline: its shift-add over 2-bit slices with the column flip encoding
+//     equals the textbook product of the uniform weights, flipped columns exist when the levels
+//     are large and keep every code within 3 * rows / 2, and no read is skipped;
 //   - block pruning (PRUNE_LIKE): pruned blocks are zero and leave no OU in the table, the error
 //     stays within the budget, the blocks pruned are the cheapest (recomputed here), and a
 //     weight outside them keeps its quantized value;
@@ -25,6 +28,7 @@
 #include "erabs_stimulus.h"
 #include "golden/bitsparse/compiler.h"
 #include "golden/bitsparse/execute.h"
+#include "golden/bitsparse/isaac.h"
 #include "golden/core/check.h"
 #include "hycim_test.h"
 
@@ -401,6 +405,37 @@ TEST_F(ErabsGolden, BlockPruningZeroesTheCheapestBlocksWithinTheBudget) {
     pruned_total += pruned;
   }
   EXPECT_GT(pruned_total, 0u) << "some budget pruned something";
+}
+
+TEST_F(ErabsGolden, IsaacLikeIsTheTextbookProductWithFlipEncodedColumns) {
+  const ErabsGeometry g{.xbar_rows = 32, .xbar_cols = 32};
+  uint64_t flipped = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(1, 90));
+    const uint32_t n = static_cast<uint32_t>(rng().uniform_int(1, 70));
+    // Half the trials with large, mostly positive weights: many columns over 3 * rows / 2.
+    std::vector<float> w = random_weights(rng(), k, n, 0.1);
+    if (trial % 2) {
+      for (auto& v : w)
+        v = static_cast<float>(rng().uniform(0.7, 1.0) * (rng().bernoulli(0.9) ? 1 : -1));
+    }
+    const auto L = compile_isaac(w, k, n, g);
+    SCOPED_TRACE(fmt::format("trial {}: {} x {}", trial, k, n));
+    EXPECT_EQ(L.table.size(), size_t{2} * 4 * ((k + 31) / 32) * ((n + 15) / 16));
+    for (const auto& u : L.table) flipped += std::popcount(u.flip);
+    for (int v = 0; v < 3; ++v) {
+      const auto x = random_acts(rng(), k, 127, v == 0 ? 0.0 : 0.3, v == 2);
+      const auto r = execute_isaac(L, x);
+      EXPECT_EQ(r.y, matvec(L.q, x));
+      EXPECT_EQ(r.counters.issued, r.counters.dense) << "nothing skipped";
+      EXPECT_EQ(r.counters.adc_conversions, r.counters.issued * 16);
+      EXPECT_LE(r.counters.max_code, 48u) << "3 * 32 / 2";
+    }
+  }
+  EXPECT_GT(flipped, 0u) << "some columns were flip-encoded";
+  EXPECT_THROW(
+      compile_isaac(std::vector<float>(4, 1.0f), 2, 2, {.xbar_rows = 256, .xbar_cols = 256}), Error)
+      << "256 rows reach code 384";
 }
 
 TEST_F(ErabsGolden, DirectedCornerCases) {

@@ -60,6 +60,23 @@ TEST_F(OuXbar, IdealModeIsTheGoldenScheduleBitForBit) {
   std::printf("%llu layer outputs compared\n", static_cast<unsigned long long>(compared));
 }
 
+// The ISAAC_LIKE layer on its chip: ideal reads are golden's codes, so the output is the
+// textbook product of the uniform weights.
+TEST_F(OuXbar, IsaacChipAnswersTheGoldenIsaacScheduleBitForBit) {
+  const golden::ErabsGeometry g;
+  const uint32_t k = 200, n = 40;
+  auto w = golden::random_weights(rng(), k, n, 0.2);
+  for (uint32_t r = 0; r < 128; ++r) w[size_t{r} * n] = 1.0f;  // column 0 of block 0 flips
+  const auto L = golden::compile_isaac(w, k, n, g);
+  ASSERT_NE(L.table[0].flip & 1u, 0u);
+  IsaacChip chip(L, {});
+  EXPECT_EQ(chip.size(), L.crossbars);
+  const auto x = golden::random_acts(rng(), k, 127, 0.2, false);
+  const auto got = golden::execute_isaac(L, x, chip.reader());
+  EXPECT_EQ(got.y, golden::execute_isaac(L, x).y);
+  EXPECT_EQ(got.y, golden::matvec(L.q, x));
+}
+
 TEST_F(OuXbar, IsaacLikeModeIsTheExactWeightedSumUpToTheTopCode) {
   OuCrossbar x(OuXbarParams::isaac_like());
   std::vector<uint8_t> levels(128 * 128);
