@@ -356,4 +356,77 @@ int erabs(const ErabsOptions& o) {
   return rtl_ok ? 0 : 1;
 }
 
+int erabs_layer(const ErabsLayerOptions& o) {
+  HYCIM_CHECK(std::isfinite(o.budget) && o.budget >= 0.0 && o.budget <= 1.0,
+              "--budget {}: legal 0 .. 1", o.budget);
+  check_writable(o.out_file, "--out");
+  if (!o.json.empty()) check_writable(o.json, "--json");
+  const auto w = golden::load_npy<float>(o.w_file);
+  const auto x = golden::load_npy<float>(o.x_file);
+  HYCIM_CHECK(w.rank() == 2 && x.rank() == 2 && x.shape()[1] == w.shape()[0] && x.shape()[0] > 0,
+              "--w {} must be K x N and --x {} rows x K (got {} and {} dimensions)", o.w_file,
+              o.x_file, w.rank(), x.rank());
+  const auto k = static_cast<uint32_t>(w.shape()[0]), n = static_cast<uint32_t>(w.shape()[1]);
+  const golden::ErabsGeometry geom{.xbar_rows = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize),
+                                   .xbar_cols = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize)};
+  CompileOptions co{
+      .max_terms = o.terms, .bit_flip = o.flip, .flip_budget = o.budget, .squeeze = o.squeeze};
+  ExecOptions eo{.dynamic_skip = o.dynamic_skip, .prune_threshold = o.threshold};
+  if (o.prune_like) {
+    co = {.max_terms = geom.mag_bits,
+          .bit_flip = false,
+          .flip_budget = o.budget,
+          .block_prune = true};
+    eo.dynamic_skip = false;
+  }
+  const auto L = golden::compile_layer(w.data(), k, n, geom, co);
+  const auto I = golden::compile_isaac(w.data(), k, n, geom);
+  const size_t rows = x.shape()[0];
+  std::vector<double> y(rows * n);
+  golden::ExecCounters sum;
+  for (size_t i = 0; i < rows; ++i) {
+    const std::span<const float> row(x.data().data() + i * k, k);
+    const auto q = golden::quantize_activations(row, geom.act_mag_bits);
+    const auto pruned = golden::act_prune(q.x, geom.ou_rows, geom.act_mag_bits, o.threshold);
+    const auto yi = golden::matvec(L, pruned.x);
+    const auto ct = golden::count_reads(L, q.x, eo);
+    sum.dense += ct.dense;
+    sum.issued += ct.issued;
+    sum.skipped_static += ct.skipped_static;
+    sum.skipped_dynamic += ct.skipped_dynamic;
+    sum.adc_conversions += ct.adc_conversions;
+    for (uint32_t c = 0; c < n; ++c) {
+      y[i * n + c] = static_cast<double>(yi[c]) * q.scale * L.scale[c];
+    }
+  }
+  golden::save_npy(o.out_file, golden::Tensor<double>({rows, size_t{n}}, std::move(y)));
+  const uint64_t isaac_reads = I.table.size() * 2 * geom.act_mag_bits * rows;
+  nlohmann::json j = {
+      {"k", k},
+      {"n", n},
+      {"rows", rows},
+      {"crossbars", L.stats.crossbars},
+      {"ous_stored", L.table.size()},
+      {"ous_total", L.stats.ous_total},
+      {"blocks_pruned", L.stats.blocks_pruned},
+      {"sqnr_db", L.stats.err > 0 ? 10.0 * std::log10(L.stats.signal / L.stats.err) : 999.0},
+      {"reads", sum.issued},
+      {"adc_conversions", sum.adc_conversions},
+      {"skipped_static", sum.skipped_static},
+      {"skipped_dynamic", sum.skipped_dynamic},
+      {"dense", sum.dense},
+      {"isaac_crossbars", I.crossbars},
+      {"isaac_reads", isaac_reads},
+      {"isaac_adc_conversions", isaac_reads * geom.ou_cols}};
+  if (!o.json.empty()) write_json(o.json, j);
+  if (!o.quiet) {
+    fmt::print(
+        "erabs-layer {} x {}, {} rows: {}; reads {} ({} skipped static, {} dynamic), "
+        "conversions {} vs ISAAC_LIKE {}\n",
+        k, n, rows, golden::describe(L.stats), sum.issued, sum.skipped_static, sum.skipped_dynamic,
+        sum.adc_conversions, isaac_reads * geom.ou_cols);
+  }
+  return 0;
+}
+
 }  // namespace hycim::cli

@@ -27,4 +27,21 @@ struct ErabsOptions {
 // Returns the process exit code (0: every RTL output matched); throws hycim::Error on bad input.
 int erabs(const ErabsOptions& o);
 
+// hycim erabs-layer: one linear layer in ERA-BS arithmetic for a host script (the MiniLM study,
+// scripts/minilm_erabs_study.py): W (K x N float32, y = W^T x) compiled once, every row of X
+// (rows x K float32) quantized to 8 bits with its own scale, the exact integer product
+// (golden::matvec on the act_prune output: execute_layer's result on an ideal chip) dequantized
+// to Y (rows x N float64, no bias), and the counters of the OU schedule (golden::count_reads)
+// summed over the rows, with the ISAAC_LIKE reads of the same shape, as JSON.
+struct ErabsLayerOptions {
+  std::string w_file, x_file, out_file, json;
+  uint32_t terms = 2;
+  double budget = 0.005;
+  bool flip = true, squeeze = true, dynamic_skip = true;
+  bool prune_like = false;  // the PRUNE_LIKE baseline: uniform, block pruning, static skip only
+  uint32_t threshold = 0;
+  bool quiet = false;
+};
+int erabs_layer(const ErabsLayerOptions& o);
+
 }  // namespace hycim::cli

@@ -438,6 +438,32 @@ int main(int argc, char** argv) {
   er->add_option("--json", eo.json, "JSON report path")->capture_default_str();
   er->add_flag("-q,--quiet", eo.quiet, "Print nothing but errors");
 
+  auto* el = app.add_subcommand(
+      "erabs-layer",
+      "One linear layer in ERA-BS arithmetic for a host script: W (K x N) compiled once, every "
+      "row of X quantized and multiplied exactly, Y (rows x N float64, no bias) and the OU "
+      "schedule's counters (JSON)");
+  hycim::cli::ErabsLayerOptions lo;
+  el->add_option("--w", lo.w_file, "Weights, K x N float32 .npy (y = W^T x)")->required();
+  el->add_option("--x", lo.x_file, "Inputs, rows x K float32 .npy")->required();
+  el->add_option("--out", lo.out_file, "Outputs, rows x N float64 .npy")->required();
+  el->add_option("--json", lo.json, "Counters and compiler statistics (JSON)");
+  el->add_option("--terms", lo.terms, "T, powers of two per magnitude (7: uniform)")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(7))
+      ->check(CLI::Range(1u, 7u));
+  el->add_option("--budget", lo.budget, "Bit-flip budget")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  el->add_flag("!--no-flip", lo.flip, "No bit flip");
+  el->add_flag("!--no-squeeze", lo.squeeze, "No squeeze-out");
+  el->add_flag("!--no-skip", lo.dynamic_skip, "No dynamic (activation) skipping");
+  el->add_flag("--prune-like", lo.prune_like, "The PRUNE_LIKE baseline instead");
+  el->add_option("--threshold", lo.threshold, "act_prune threshold, 0..128")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(128));
+  el->add_flag("-q,--quiet", lo.quiet, "Print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -462,6 +488,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("pq-study")) return hycim::cli::pq_study(so);
     if (app.got_subcommand("attention")) return hycim::cli::attention(ao);
     if (app.got_subcommand("erabs")) return hycim::cli::erabs(eo);
+    if (app.got_subcommand("erabs-layer")) return hycim::cli::erabs_layer(lo);
 
     if (app.got_subcommand("run")) {
       for (const auto& [s, group] : own_options) {

@@ -121,6 +121,29 @@ ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x, con
   return res;
 }
 
+ExecCounters count_reads(const CompiledLayer& L, std::span<const int32_t> x, const ExecOptions& o) {
+  const auto& g = L.geom;
+  HYCIM_CHECK(x.size() == L.k, "{} activations for a layer of {} rows", x.size(), L.k);
+  const uint32_t A = g.act_mag_bits;
+  const ActPruneResult p = act_prune(x, g.ou_rows, A, o.prune_threshold);
+  ExecCounters ct;
+  ct.dense = L.stats.ous_total * 2 * A;
+  ct.skipped_static = (L.stats.ous_total - L.table.size()) * 2 * A;
+  for (const OuEntry& ent : L.table) {
+    for (uint32_t ph = 0; ph < 2; ++ph) {
+      for (uint32_t b = 0; b < A; ++b) {
+        if (o.dynamic_skip && !p.any(ph, b, ent.row_group, A)) {
+          ++ct.skipped_dynamic;
+        } else {
+          ++ct.issued;
+        }
+      }
+    }
+  }
+  ct.adc_conversions = ct.issued * g.ou_cols;
+  return ct;
+}
+
 std::vector<int64_t> matvec(const CompiledLayer& L, std::span<const int32_t> x) {
   HYCIM_CHECK(x.size() == L.k, "{} activations for a layer of {} rows", x.size(), L.k);
   std::vector<int64_t> y(L.n, 0);

@@ -80,6 +80,13 @@ using OuReader = std::function<void(const OuEntry& e, std::span<const uint8_t> i
 ExecResult execute_layer(const CompiledLayer& L, std::span<const int32_t> x,
                          const ExecOptions& o = {}, const OuReader& reader = {});
 
+// The counters of execute_layer without the reads (one bitmap test per table entry, phase and
+// plane): what a study of a large layer needs when the product itself comes from matvec on the
+// pruned input (equal to execute_layer's output on an ideal chip). Tested equal to
+// execute_layer's counters.
+ExecCounters count_reads(const CompiledLayer& L, std::span<const int32_t> x,
+                         const ExecOptions& o = {});
+
 // The textbook product sum_r x_r * w[r][c] of the compiled integer weights (the independent
 // reference the schedule is tested against).
 std::vector<int64_t> matvec(const CompiledLayer& L, std::span<const int32_t> x);

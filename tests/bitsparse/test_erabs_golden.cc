@@ -438,6 +438,26 @@ TEST_F(ErabsGolden, IsaacLikeIsTheTextbookProductWithFlipEncodedColumns) {
       << "256 rows reach code 384";
 }
 
+// count_reads is execute_layer's counting without the reads (max_code aside, which needs them).
+TEST_F(ErabsGolden, CountReadsEqualsTheScheduleCounters) {
+  const ErabsGeometry g{.xbar_rows = 32, .xbar_cols = 32};
+  for (int trial = 0; trial < 8; ++trial) {
+    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(1, 80));
+    const uint32_t n = static_cast<uint32_t>(rng().uniform_int(1, 80));
+    const auto L = compile_layer(random_weights(rng(), k, n, rng().uniform(0.0, 0.9)), k, n, g);
+    const auto x = random_acts(rng(), k, 127, rng().uniform(0.0, 0.9), rng().bernoulli(0.5));
+    const ExecOptions eo{.dynamic_skip = rng().bernoulli(0.7),
+                         .prune_threshold = static_cast<uint32_t>(rng().uniform_int(0, 40))};
+    const auto a = execute_layer(L, x, eo).counters;
+    const auto b = count_reads(L, x, eo);
+    EXPECT_EQ(b.dense, a.dense);
+    EXPECT_EQ(b.issued, a.issued);
+    EXPECT_EQ(b.skipped_static, a.skipped_static);
+    EXPECT_EQ(b.skipped_dynamic, a.skipped_dynamic);
+    EXPECT_EQ(b.adc_conversions, a.adc_conversions);
+  }
+}
+
 TEST_F(ErabsGolden, DirectedCornerCases) {
   // All-zero weights: nothing stored, nothing issued, y = 0.
   const std::vector<float> zeros(64 * 32, 0.0f);

