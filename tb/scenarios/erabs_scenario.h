@@ -315,15 +315,17 @@ struct ErabsBench {
     return golden::execute_isaac(L, x, gchip.reader());
   }
 
-  // The input beats of a vector: row groups of ou_rows lanes, zero beyond K.
+  // The input beats of a vector: row groups of ou_rows lanes. The lanes beyond K carry junk
+  // (erabs_ctrl must ignore them: docs/bitsparse/erabs_ctrl.md).
   std::vector<InBeat> in_beats(std::span<const int32_t> x) const {
     std::vector<InBeat> v;
     const size_t groups = (x.size() + build.ou_rows - 1) / build.ou_rows;
     for (size_t g = 0; g < groups; ++g) {
       InBeat b;
       b.act.assign(build.ou_rows, 0);
-      for (size_t r = 0; r < build.ou_rows && g * build.ou_rows + r < x.size(); ++r) {
-        b.act[r] = static_cast<int8_t>(x[g * build.ou_rows + r]);
+      for (size_t r = 0; r < build.ou_rows; ++r) {
+        const size_t row = g * build.ou_rows + r;
+        b.act[r] = static_cast<int8_t>(row < x.size() ? x[row] : int32_t((row * 37) % 200) - 99);
       }
       b.last = g + 1 == groups;
       v.push_back(std::move(b));

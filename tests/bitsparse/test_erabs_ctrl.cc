@@ -292,6 +292,7 @@ TEST_F(ErabsCtrlErrors, BadEntriesEndTheRunWithoutHanging) {
   const Case cases[] = {
       {"out of order (two entries swapped)",
        [](erabs::EntryWords& a, erabs::EntryWords& c) { std::swap(a, c); }},
+      {"the same entry twice", [](erabs::EntryWords& a, erabs::EntryWords& c) { c = a; }},
       {"row group beyond K",
        [](erabs::EntryWords& a, erabs::EntryWords&) {
          a.lo = (a.lo & ~R::kTblLoRowGroupMask) | (4u << R::kTblLoRowGroupShift) | 0xFFu;
@@ -403,6 +404,12 @@ TEST_F(ErabsCtrlErrors, RegisterMapFromTheDescription) {
   EXPECT_TRUE(b->apb.write(R::kMaxEntries, 1)) << "const";
   EXPECT_TRUE(b->apb.write(R::kOusIssued, 1)) << "ro";
   EXPECT_TRUE(b->apb.read(0x200, &v)) << "unmapped";
+  // Every counter and status reads 0 out of reset (the documented reset values).
+  for (const uint32_t reg :
+       {R::kErr, R::kCycles, R::kTblStatus, R::kTblFilled, R::kCountIn, R::kCountOut, R::kOusIssued,
+        R::kSkipStatic, R::kSkipDynamic, R::kAdcConv, R::kMaxCode}) {
+    EXPECT_EQ(b->apb.read_ok(reg), 0u) << "register at 0x" << std::hex << reg;
+  }
   EXPECT_EQ(check_register_access(b->apb, R::kRegisters), 7u)
       << "K, N, TABLE_LEN, MODE, THRESH, TBL_ADDR, TBL_LO";
   EXPECT_EQ(b->apb.read_ok(R::kStatus), 0u);
