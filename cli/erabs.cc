@@ -107,11 +107,27 @@ struct Setting {
 struct Tally {
   uint64_t correct = 0, agree = 0, images = 0;
   uint64_t crossbars = 0, ous = 0, ous_total = 0;
-  uint64_t reads = 0, conversions = 0, skipped_static = 0, skipped_dynamic = 0, dense = 0;
-  uint64_t rtl_images = 0, rtl_cycles = 0, rtl_reads = 0;
+  golden::ExecCounters ct;  // summed over every image and layer
+  uint64_t rtl_images = 0, rtl_cycles = 0;
   uint64_t rtl_compared = 0, rtl_mismatches = 0;
   std::string rtl_note;
 };
+
+// The geometry both commands compile for: the ci build's crossbars, so that a layer compiled
+// here runs unchanged on erabs_ctrl.
+golden::ErabsGeometry study_geometry() {
+  return {.xbar_rows = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize),
+          .xbar_cols = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize)};
+}
+
+void add_counters(golden::ExecCounters& sum, const golden::ExecCounters& c) {
+  sum.dense += c.dense;
+  sum.issued += c.issued;
+  sum.skipped_static += c.skipped_static;
+  sum.skipped_dynamic += c.skipped_dynamic;
+  sum.adc_conversions += c.adc_conversions;
+  sum.max_code = std::max(sum.max_code, c.max_code);
+}
 
 }  // namespace
 
@@ -124,8 +140,7 @@ int erabs(const ErabsOptions& o) {
   HYCIM_CHECK(o.threshold <= 128, "--threshold {}: legal 0 .. 128", o.threshold);
   check_writable(o.json, "--json");
   const Network net = load_network(dir);
-  const golden::ErabsGeometry geom{.xbar_rows = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize),
-                                   .xbar_cols = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize)};
+  const golden::ErabsGeometry geom = study_geometry();
   const uint32_t rtl_images =
       std::min<uint32_t>(o.rtl_images, static_cast<uint32_t>(net.images.size()));
   if (!o.quiet) {
@@ -208,11 +223,7 @@ int erabs(const ErabsOptions& o) {
         if (s.rtl && i < rtl_images) xq[l].push_back(q.x);
         const auto r = s.isaac ? golden::execute_isaac(full[l], q.x)
                                : golden::execute_layer(layers[l], q.x, s.eo);
-        t.reads += r.counters.issued;
-        t.conversions += r.counters.adc_conversions;
-        t.skipped_static += r.counters.skipped_static;
-        t.skipped_dynamic += r.counters.skipped_dynamic;
-        t.dense += r.counters.dense;
+        add_counters(t.ct, r.counters);
         const CompiledLayer& L = shape(l);
         const bool last = l + 1 == net.layers.size();
         a.assign(L.n, 0.0f);
@@ -251,12 +262,10 @@ int erabs(const ErabsOptions& o) {
             b.load(layers[l], {});
           }
           for (const auto& x : xq[l]) {
-            golden::ExecCounters ct;
-            const bool done = s.isaac ? b.run_vector(full[l], x, s.eo, {}, &ct)
-                                      : b.run_vector(layers[l], x, s.eo, {}, &ct);
+            const bool done =
+                s.isaac ? b.run_vector(full[l], x, s.eo, {}) : b.run_vector(layers[l], x, s.eo, {});
             if (!done) break;
             t.rtl_cycles += b.apb.read_ok(tb::erabs::kCycles);
-            t.rtl_reads += ct.issued;
           }
         }
         b.sb_out.finish();
@@ -294,40 +303,41 @@ int erabs(const ErabsOptions& o) {
   for (size_t si = 0; si < settings.size(); ++si) {
     const Tally& t = tallies[si];
     const double acc = 100.0 * static_cast<double>(t.correct) / t.images;
-    const double conv = static_cast<double>(t.conversions) / n_img;
+    const double conv = static_cast<double>(t.ct.adc_conversions) / n_img;
     const double vs_isaac =
-        static_cast<double>(isaac.conversions) / std::max<double>(1, t.conversions);
+        static_cast<double>(isaac.ct.adc_conversions) / std::max<double>(1, t.ct.adc_conversions);
     const double vs_prune =
-        static_cast<double>(prune.conversions) / std::max<double>(1, t.conversions);
+        static_cast<double>(prune.ct.adc_conversions) / std::max<double>(1, t.ct.adc_conversions);
     const double rtl_cyc = t.rtl_images ? static_cast<double>(t.rtl_cycles) / t.rtl_images : 0.0;
     if (!o.quiet) {
       fmt::print(
           "{:<20} {:>8.2f} {:>+7.2f} {:>9} {:>5}/{:<5} {:>9.0f} {:>11.0f} {:>7.2f}x {:>7.2f}x "
           "{:>10}\n",
           settings[si].name, acc, acc - float_acc, t.crossbars, t.ous, t.ous_total,
-          static_cast<double>(t.reads) / n_img, conv, vs_isaac, vs_prune,
+          static_cast<double>(t.ct.issued) / n_img, conv, vs_isaac, vs_prune,
           t.rtl_images ? fmt::format("{:.0f}", rtl_cyc) : "-");
     }
-    rows.push_back({{"setting", settings[si].name},
-                    {"what", settings[si].what},
-                    {"accuracy_pct", acc},
-                    {"accuracy_delta_pp", acc - float_acc},
-                    {"agreement_with_float_pct", 100.0 * static_cast<double>(t.agree) / t.images},
-                    {"crossbars", t.crossbars},
-                    {"ous_stored", t.ous},
-                    {"ous_total", t.ous_total},
-                    {"ou_reads_per_image", static_cast<double>(t.reads) / n_img},
-                    {"adc_conversions_per_image", conv},
-                    {"skipped_static_per_image", static_cast<double>(t.skipped_static) / n_img},
-                    {"skipped_dynamic_per_image", static_cast<double>(t.skipped_dynamic) / n_img},
-                    {"conversions_ratio_isaac_over_this", vs_isaac},
-                    {"conversions_ratio_prune_over_this", vs_prune},
-                    {"full_column_reads", settings[si].isaac},
-                    {"rtl_images", t.rtl_images},
-                    {"rtl_cycles_per_image", rtl_cyc},
-                    {"rtl_compared", t.rtl_compared},
-                    {"rtl_mismatches", t.rtl_mismatches},
-                    {"rtl_note", t.rtl_note}});
+    rows.push_back(
+        {{"setting", settings[si].name},
+         {"what", settings[si].what},
+         {"accuracy_pct", acc},
+         {"accuracy_delta_pp", acc - float_acc},
+         {"agreement_with_float_pct", 100.0 * static_cast<double>(t.agree) / t.images},
+         {"crossbars", t.crossbars},
+         {"ous_stored", t.ous},
+         {"ous_total", t.ous_total},
+         {"ou_reads_per_image", static_cast<double>(t.ct.issued) / n_img},
+         {"adc_conversions_per_image", conv},
+         {"skipped_static_per_image", static_cast<double>(t.ct.skipped_static) / n_img},
+         {"skipped_dynamic_per_image", static_cast<double>(t.ct.skipped_dynamic) / n_img},
+         {"conversions_ratio_isaac_over_this", vs_isaac},
+         {"conversions_ratio_prune_over_this", vs_prune},
+         {"full_column_reads", settings[si].isaac},
+         {"rtl_images", t.rtl_images},
+         {"rtl_cycles_per_image", rtl_cyc},
+         {"rtl_compared", t.rtl_compared},
+         {"rtl_mismatches", t.rtl_mismatches},
+         {"rtl_note", t.rtl_note}});
   }
   bool rtl_ok = log.ok();
   for (const auto& t : tallies) rtl_ok = rtl_ok && t.rtl_mismatches == 0;
@@ -367,8 +377,7 @@ int erabs_layer(const ErabsLayerOptions& o) {
               "--w {} must be K x N and --x {} rows x K (got {} and {} dimensions)", o.w_file,
               o.x_file, w.rank(), x.rank());
   const auto k = static_cast<uint32_t>(w.shape()[0]), n = static_cast<uint32_t>(w.shape()[1]);
-  const golden::ErabsGeometry geom{.xbar_rows = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize),
-                                   .xbar_cols = static_cast<uint32_t>(cfg::Ci::kErabsXbarSize)};
+  const golden::ErabsGeometry geom = study_geometry();
   CompileOptions co{
       .max_terms = o.terms, .bit_flip = o.flip, .flip_budget = o.budget, .squeeze = o.squeeze};
   ExecOptions eo{.dynamic_skip = o.dynamic_skip, .prune_threshold = o.threshold};
@@ -389,12 +398,7 @@ int erabs_layer(const ErabsLayerOptions& o) {
     const auto q = golden::quantize_activations(row, geom.act_mag_bits);
     const auto pruned = golden::act_prune(q.x, geom.ou_rows, geom.act_mag_bits, o.threshold);
     const auto yi = golden::matvec(L, pruned.x);
-    const auto ct = golden::count_reads(L, q.x, eo);
-    sum.dense += ct.dense;
-    sum.issued += ct.issued;
-    sum.skipped_static += ct.skipped_static;
-    sum.skipped_dynamic += ct.skipped_dynamic;
-    sum.adc_conversions += ct.adc_conversions;
+    add_counters(sum, golden::count_reads(L, q.x, eo));
     for (uint32_t c = 0; c < n; ++c) {
       y[i * n + c] = static_cast<double>(yi[c]) * q.scale * L.scale[c];
     }

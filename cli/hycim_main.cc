@@ -8,8 +8,8 @@
 //   hycim attention                 one real attention head through attn_top, sparse vs dense
 //   hycim attention-golden          a layer of heads on the golden sparse head (accuracy study)
 //   hycim attention-model           the attn_top cycle model swept over encoders, density, softmax
-//   hycim erabs                     a real network through the ERA-BS path, each technique off in
-//   turn
+//   hycim erabs                     a real network through ERA-BS, each technique off in turn
+//   hycim erabs-layer               one linear layer in ERA-BS arithmetic for a host script
 // Scenarios and throughput blocks come from tb/scenarios/registry.h: nothing here names one.
 // Exit status: 0 pass, 1 a comparison or the RTL failed, 2 bad arguments or configuration.
 #include <fmt/format.h>
