@@ -172,6 +172,45 @@ uint64_t count_bits(const std::vector<int32_t>& w) {
   return b;
 }
 
+// Step 3: the OU table in issue order from the occupancy, squeezed or in the dense tiling.
+void layout_table(CompiledLayer& L) {
+  const ErabsGeometry& g = L.geom;
+  auto& st = L.stats;
+  L.table.clear();
+  const uint32_t rs = g.xbar_rows / g.ou_rows, cs = g.xbar_cols / g.ou_cols;
+  const uint32_t tr = (L.row_groups + rs - 1) / rs, tc = (L.col_groups + cs - 1) / cs;
+  st.crossbars_dense = 2 * g.mag_bits * tr * tc;
+  // Squeezed, column group h keeps bitline slot h % cs of the crossbars of set h / cs (so every
+  // bitline still feeds its own output), and its stored OUs fill that slot's row positions one
+  // after another, spilling into the next crossbar of the set. A set takes as many crossbars as
+  // its fullest column group needs.
+  uint32_t set_base = 0, set_xbars = 0;
+  for (uint32_t h = 0; h < L.col_groups; ++h) {
+    if (h % cs == 0) {
+      set_base += set_xbars;
+      set_xbars = 0;
+    }
+    uint32_t j = 0;  // the column group's stored OUs so far
+    for (uint32_t pol = 0; pol < 2; ++pol) {
+      for (uint32_t s = 0; s < g.mag_bits; ++s) {
+        for (uint32_t gg = 0; gg < L.row_groups; ++gg) {
+          if (!L.occupied[L.ou_index(pol, s, gg, h)]) continue;
+          OuEntry e{h, pol, s, gg, {}};
+          if (L.opts.squeeze) {
+            e.slot = {set_base + j / rs, j % rs, h % cs};
+            ++j;
+          } else {
+            e.slot = {((pol * g.mag_bits + s) * tr + gg / rs) * tc + h / cs, gg % rs, h % cs};
+          }
+          L.table.push_back(e);
+        }
+      }
+    }
+    set_xbars = std::max(set_xbars, (j + rs - 1) / rs);
+  }
+  st.crossbars = L.opts.squeeze ? set_base + set_xbars : st.crossbars_dense;
+}
+
 }  // namespace
 
 CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
@@ -308,40 +347,73 @@ CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
   st.err = squared_error(q, L.w);
   st.bits = count_bits(L.w);
 
-  // Step 3: the OU table in issue order, squeezed or in the dense tiling.
-  const uint32_t rs = g.xbar_rows / g.ou_rows, cs = g.xbar_cols / g.ou_cols;
-  const uint32_t tr = (L.row_groups + rs - 1) / rs, tc = (L.col_groups + cs - 1) / cs;
-  st.crossbars_dense = 2 * g.mag_bits * tr * tc;
-  // Squeezed, column group h keeps bitline slot h % cs of the crossbars of set h / cs (so every
-  // bitline still feeds its own output), and its stored OUs fill that slot's row positions one
-  // after another, spilling into the next crossbar of the set. A set takes as many crossbars as
-  // its fullest column group needs.
-  uint32_t set_base = 0, set_xbars = 0;
-  for (uint32_t h = 0; h < L.col_groups; ++h) {
-    if (h % cs == 0) {
-      set_base += set_xbars;
-      set_xbars = 0;
+  layout_table(L);
+  return L;
+}
+
+std::vector<LayerTile> plan_tiles(uint32_t k, uint32_t n, const ErabsGeometry& g, uint32_t max_k,
+                                  uint32_t max_n) {
+  check_erabs_geometry(g);
+  HYCIM_CHECK(k >= 1 && n >= 1, "a {} x {} layer", k, n);
+  HYCIM_CHECK(
+      max_k >= g.ou_rows && max_k % g.ou_rows == 0 && max_n >= g.ou_cols && max_n % g.ou_cols == 0,
+      "a build of {} x {} is not a multiple of the {} x {} OU", max_k, max_n, g.ou_rows, g.ou_cols);
+  std::vector<LayerTile> tiles;
+  for (uint32_t c0 = 0; c0 < n; c0 += max_n) {
+    for (uint32_t r0 = 0; r0 < k; r0 += max_k) {
+      tiles.push_back({r0, std::min(max_k, k - r0), c0, std::min(max_n, n - c0)});
     }
-    uint32_t j = 0;  // the column group's stored OUs so far
-    for (uint32_t pol = 0; pol < 2; ++pol) {
-      for (uint32_t s = 0; s < g.mag_bits; ++s) {
-        for (uint32_t gg = 0; gg < L.row_groups; ++gg) {
-          if (!L.occupied[L.ou_index(pol, s, gg, h)]) continue;
-          OuEntry e{h, pol, s, gg, {}};
-          if (o.squeeze) {
-            e.slot = {set_base + j / rs, j % rs, h % cs};
-            ++j;
-          } else {
-            e.slot = {((pol * g.mag_bits + s) * tr + gg / rs) * tc + h / cs, gg % rs, h % cs};
-          }
-          L.table.push_back(e);
+  }
+  return tiles;
+}
+
+CompiledLayer tile_layer(const CompiledLayer& L, const LayerTile& t) {
+  const ErabsGeometry& g = L.geom;
+  HYCIM_CHECK(t.rows >= 1 && t.cols >= 1 && t.row0 + t.rows <= L.k && t.col0 + t.cols <= L.n,
+              "tile rows {}+{}, columns {}+{} of a {} x {} layer", t.row0, t.rows, t.col0, t.cols,
+              L.k, L.n);
+  HYCIM_CHECK(t.row0 % g.ou_rows == 0 && t.col0 % g.ou_cols == 0 &&
+                  (t.rows % g.ou_rows == 0 || t.row0 + t.rows == L.k) &&
+                  (t.cols % g.ou_cols == 0 || t.col0 + t.cols == L.n),
+              "tile rows {}+{}, columns {}+{} is not aligned to the {} x {} OU", t.row0, t.rows,
+              t.col0, t.cols, g.ou_rows, g.ou_cols);
+  CompiledLayer T;
+  T.geom = g;
+  T.opts = L.opts;
+  T.k = t.rows;
+  T.n = t.cols;
+  T.row_groups = (t.rows + g.ou_rows - 1) / g.ou_rows;
+  T.col_groups = (t.cols + g.ou_cols - 1) / g.ou_cols;
+  T.levels = L.levels;
+  T.w.resize(size_t{t.rows} * t.cols);
+  T.w_quant.resize(T.w.size());
+  for (uint32_t r = 0; r < t.rows; ++r) {
+    for (uint32_t c = 0; c < t.cols; ++c) {
+      const size_t src = size_t{t.row0 + r} * L.n + t.col0 + c;
+      T.w[size_t{r} * t.cols + c] = L.w[src];
+      T.w_quant[size_t{r} * t.cols + c] = L.w_quant[src];
+    }
+  }
+  T.scale.assign(L.scale.begin() + t.col0, L.scale.begin() + t.col0 + t.cols);
+  const uint32_t g0 = t.row0 / g.ou_rows, h0 = t.col0 / g.ou_cols;
+  T.occupied.assign(size_t{2} * g.mag_bits * T.row_groups * T.col_groups, 0);
+  auto& st = T.stats;
+  st.ous_total = T.occupied.size();
+  for (uint32_t pol = 0; pol < 2; ++pol) {
+    for (uint32_t s = 0; s < g.mag_bits; ++s) {
+      for (uint32_t gg = 0; gg < T.row_groups; ++gg) {
+        for (uint32_t h = 0; h < T.col_groups; ++h) {
+          const uint8_t o = L.occupied[L.ou_index(pol, s, g0 + gg, h0 + h)];
+          T.occupied[T.ou_index(pol, s, gg, h)] = o;
+          st.ous_nonempty += o;
         }
       }
     }
-    set_xbars = std::max(set_xbars, (j + rs - 1) / rs);
   }
-  st.crossbars = o.squeeze ? set_base + set_xbars : st.crossbars_dense;
-  return L;
+  st.bits = count_bits(T.w);
+  st.bits_quant = count_bits(T.w_quant);
+  layout_table(T);
+  return T;
 }
 
 std::string describe(const CompileStats& s) {

@@ -135,6 +135,29 @@ struct CompiledLayer {
 CompiledLayer compile_layer(std::span<const float> w, uint32_t k, uint32_t n,
                             const ErabsGeometry& g = {}, const CompileOptions& o = {});
 
+// A rectangle of a compiled layer: rows [row0, row0 + rows) and columns [col0, col0 + cols).
+// A controller built for at most max_k x max_n runs a larger layer tile by tile, the driver adding
+// the partial sums of the row tiles of each column tile (docs/bitsparse/erabs_ctrl.md "Layers
+// larger than the build").
+struct LayerTile {
+  uint32_t row0 = 0, rows = 0, col0 = 0, cols = 0;
+};
+
+// The tiles of a K x N layer for a build of max_k x max_n (multiples of the OU shape): column
+// tiles outer, row tiles inner, every tile max_k x max_n except the last row and column ones.
+// Throws on zero sizes or a max_k / max_n that is not a multiple of the OU.
+std::vector<LayerTile> plan_tiles(uint32_t k, uint32_t n, const ErabsGeometry& g, uint32_t max_k,
+                                  uint32_t max_n);
+
+// The tile as a layer of its own: the compiled weights, scales and occupancy of its rows and
+// columns (nothing is re-quantized or re-flipped), and its table laid out on crossbars of its own,
+// squeezed or dense as L was. The OU schedule of a tile is the part of L's schedule that falls in
+// it (act_prune's groups and planes are per row group), so the tiles' outputs summed over the row
+// tiles equal L's, and their counters summed equal L's (tested). Of the stats only ous_total,
+// ous_nonempty, bits, bits_quant and the crossbar counts describe the tile; the error fields stay
+// 0. Throws when the tile is empty, outside L or not aligned to the OU.
+CompiledLayer tile_layer(const CompiledLayer& L, const LayerTile& t);
+
 // A one-line summary of the stats ("OUs 1234/2688 stored ...").
 std::string describe(const CompileStats& s);
 

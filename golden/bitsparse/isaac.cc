@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "golden/core/check.h"
 
@@ -25,10 +26,28 @@ IsaacLayer compile_isaac(std::span<const float> w, uint32_t k, uint32_t n, const
               "an ISAAC-like crossbar of {} rows can reach code {} after the flip encoding: over "
               "the 8-bit ADC",
               g.xbar_rows, 3 * g.xbar_rows / 2);
-  IsaacLayer L;
-  L.q = compile_layer(
+  return isaac_layout(compile_layer(
       w, k, n, g,
-      {.max_terms = g.mag_bits, .bit_flip = false, .flip_budget = 0.0, .squeeze = false});
+      {.max_terms = g.mag_bits, .bit_flip = false, .flip_budget = 0.0, .squeeze = false}));
+}
+
+IsaacLayer tile_isaac(const IsaacLayer& L, const LayerTile& t) {
+  const auto& g = L.q.geom;
+  HYCIM_CHECK(t.row0 % g.xbar_rows == 0 && (t.rows % g.xbar_rows == 0 || t.row0 + t.rows == L.q.k),
+              "an ISAAC_LIKE tile of rows {}+{} does not start and end on a {}-row block", t.row0,
+              t.rows, g.xbar_rows);
+  return isaac_layout(tile_layer(L.q, t));
+}
+
+IsaacLayer isaac_layout(CompiledLayer q) {
+  const auto& g = q.geom;
+  HYCIM_CHECK(q.opts.max_terms == g.mag_bits && !q.opts.bit_flip && !q.opts.squeeze &&
+                  !q.opts.block_prune && 3 * g.xbar_rows / 2 <= 255,
+              "an ISAAC_LIKE layout takes a uniform layer, unflipped, unpruned, in the dense "
+              "tiling, on crossbars of at most 170 rows");
+  const uint32_t k = q.k, n = q.n;
+  IsaacLayer L;
+  L.q = std::move(q);
   L.slices = (g.mag_bits + 1) / 2;
   L.row_blocks = (k + g.xbar_rows - 1) / g.xbar_rows;
   const uint32_t cs = g.xbar_cols / g.ou_cols;

@@ -41,6 +41,15 @@ struct IsaacLayer {
 IsaacLayer compile_isaac(std::span<const float> w, uint32_t k, uint32_t n,
                          const ErabsGeometry& g = {});
 
+// The units and flip masks of a uniform, unflipped, unsqueezed compiled layer (what
+// compile_isaac builds on).
+IsaacLayer isaac_layout(CompiledLayer q);
+
+// A tile of L as a layer of its own (tile_layer of its quantization, units laid out again); the
+// tile's rows must start and end on a crossbar-high row block, so every unit and its flip mask
+// is the same as in L. Throws otherwise.
+IsaacLayer tile_isaac(const IsaacLayer& L, const LayerTile& t);
+
 // One matrix-vector product: every unit, both phases, every plane, one read each. The reader
 // (when given) answers a read of the unit's xbar_rows wordlines with ou_cols codes; without it
 // the codes are the ideal sums of input bit x stored level, clamped to the ADC.

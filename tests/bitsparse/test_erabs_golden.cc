@@ -15,7 +15,8 @@
 //     weight outside them keeps its quantized value;
 //   - the OU schedule's shift-add output against the textbook matrix-vector product, on random
 //     sizes that do not fill the last OU, with and without dynamic skipping and pruning, and the
-//     counting rule (issued + static + dynamic = dense).
+//     counting rule (issued + static + dynamic = dense);
+//   - tiling: the tiles of a layer cover it once and add up to its output and counters.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -411,9 +412,10 @@ TEST_F(ErabsGolden, IsaacLikeIsTheTextbookProductWithFlipEncodedColumns) {
   const ErabsGeometry g{.xbar_rows = 32, .xbar_cols = 32};
   uint64_t flipped = 0;
   for (int trial = 0; trial < 6; ++trial) {
-    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(1, 90));
+    // Half the trials with large, mostly positive weights and at least one full 32-row block:
+    // many columns over 3 * rows / 2 (a block of a few rows never gets there).
+    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(trial % 2 ? 32 : 1, 90));
     const uint32_t n = static_cast<uint32_t>(rng().uniform_int(1, 70));
-    // Half the trials with large, mostly positive weights: many columns over 3 * rows / 2.
     std::vector<float> w = random_weights(rng(), k, n, 0.1);
     if (trial % 2) {
       for (auto& v : w)
@@ -456,6 +458,87 @@ TEST_F(ErabsGolden, CountReadsEqualsTheScheduleCounters) {
     EXPECT_EQ(b.skipped_dynamic, a.skipped_dynamic);
     EXPECT_EQ(b.adc_conversions, a.adc_conversions);
   }
+}
+
+// A layer over the build runs tile by tile: the tiles cover the layer once, their outputs summed
+// over the row tiles are the layer's (and matvec's), and their counters summed are the layer's.
+// The tiles are built from the compiled layer, so this also checks that the OU schedule has
+// nothing that crosses a tile boundary.
+TEST_F(ErabsGolden, TilesAddUpToTheLayer) {
+  const ErabsGeometry g{.xbar_rows = 32, .xbar_cols = 32};
+  for (int trial = 0; trial < 10; ++trial) {
+    const uint32_t k = static_cast<uint32_t>(rng().uniform_int(1, 150));
+    const uint32_t n = static_cast<uint32_t>(rng().uniform_int(1, 150));
+    const uint32_t max_k = 16 * static_cast<uint32_t>(rng().uniform_int(2, 4));
+    const uint32_t max_n = 16 * static_cast<uint32_t>(rng().uniform_int(1, 4));
+    CompileOptions o;
+    o.max_terms = static_cast<uint32_t>(rng().uniform_int(1, 7));
+    o.flip_budget = rng().uniform(0.0, 0.05);
+    o.squeeze = rng().bernoulli(0.7);
+    const auto w = random_weights(rng(), k, n, rng().uniform(0.0, 0.9));
+    const auto L = compile_layer(w, k, n, g, o);
+    const auto tiles = plan_tiles(k, n, g, max_k, max_n);
+    SCOPED_TRACE(fmt::format("trial {}: {} x {} in tiles of {} x {}", trial, k, n, max_k, max_n));
+    ASSERT_EQ(tiles.size(), size_t{(k + max_k - 1) / max_k} * ((n + max_n - 1) / max_n));
+    std::vector<int> covered(size_t{k} * n, 0);
+    for (const auto& t : tiles) {
+      for (uint32_t r = t.row0; r < t.row0 + t.rows; ++r) {
+        for (uint32_t c = t.col0; c < t.col0 + t.cols; ++c) ++covered[size_t{r} * n + c];
+      }
+    }
+    ASSERT_EQ(std::count(covered.begin(), covered.end(), 1), static_cast<long>(covered.size()));
+    const auto x = random_acts(rng(), k, 127, rng().uniform(0.0, 0.9), rng().bernoulli(0.5));
+    const ExecOptions eo{.dynamic_skip = rng().bernoulli(0.7),
+                         .prune_threshold = static_cast<uint32_t>(rng().uniform_int(0, 30))};
+    const auto full = execute_layer(L, x, eo);
+    std::vector<int64_t> y(n, 0);
+    ExecCounters sum;
+    uint64_t stored = 0;
+    for (const auto& t : tiles) {
+      const auto T = tile_layer(L, t);
+      ASSERT_EQ(T.k, t.rows);
+      ASSERT_EQ(T.n, t.cols);
+      stored += T.table.size();
+      const std::span<const int32_t> xt(x.data() + t.row0, t.rows);
+      const auto r = execute_layer(T, xt, eo);
+      for (uint32_t c = 0; c < t.cols; ++c) y[t.col0 + c] += r.y[c];
+      sum.dense += r.counters.dense;
+      sum.issued += r.counters.issued;
+      sum.skipped_static += r.counters.skipped_static;
+      sum.skipped_dynamic += r.counters.skipped_dynamic;
+    }
+    EXPECT_EQ(y, full.y);
+    EXPECT_EQ(y, matvec(L, full.x));
+    EXPECT_EQ(stored, L.table.size());
+    EXPECT_EQ(sum.dense, full.counters.dense);
+    EXPECT_EQ(sum.issued, full.counters.issued);
+    EXPECT_EQ(sum.skipped_static, full.counters.skipped_static);
+    EXPECT_EQ(sum.skipped_dynamic, full.counters.skipped_dynamic);
+    // ISAAC_LIKE tiles of whole 32-row blocks: the same units, flip masks and product.
+    const auto I = compile_isaac(w, k, n, g);
+    std::vector<int64_t> yi(n, 0);
+    uint64_t units = 0, flips = 0, isaac_flips = 0;
+    for (const auto& u : I.table) isaac_flips += std::popcount(u.flip);
+    for (const auto& t : plan_tiles(k, n, g, 64, max_n)) {
+      const auto T = tile_isaac(I, t);
+      units += T.table.size();
+      for (const auto& u : T.table) flips += std::popcount(u.flip);
+      const auto r = execute_isaac(T, std::span<const int32_t>(x.data() + t.row0, t.rows));
+      for (uint32_t c = 0; c < t.cols; ++c) yi[t.col0 + c] += r.y[c];
+    }
+    EXPECT_EQ(yi, matvec(I.q, x));
+    EXPECT_EQ(units, I.table.size());
+    EXPECT_EQ(flips, isaac_flips);
+  }
+  const auto L = compile_layer(std::vector<float>(64 * 64, 0.5f), 64, 64, g);
+  EXPECT_THROW(plan_tiles(64, 64, g, 24, 16), Error) << "not a multiple of the OU";
+  EXPECT_THROW(plan_tiles(0, 64, g, 32, 16), Error);
+  EXPECT_THROW(tile_layer(L, {8, 16, 0, 16}), Error) << "not aligned";
+  EXPECT_THROW(tile_layer(L, {48, 32, 0, 16}), Error) << "outside the layer";
+  EXPECT_THROW(tile_layer(L, {0, 0, 0, 16}), Error) << "empty";
+  const auto I = compile_isaac(std::vector<float>(64 * 64, 0.5f), 64, 64, g);
+  EXPECT_THROW(tile_isaac(I, {16, 16, 0, 16}), Error) << "not on a 32-row block";
+  EXPECT_THROW(isaac_layout(L), Error) << "an ERA-BS layer is not uniform";
 }
 
 TEST_F(ErabsGolden, DirectedCornerCases) {
