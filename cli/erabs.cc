@@ -129,6 +129,91 @@ void add_counters(golden::ExecCounters& sum, const golden::ExecCounters& c) {
   sum.max_code = std::max(sum.max_code, c.max_code);
 }
 
+// A layer's first rows through erabs_ctrl, tile by tile (ErabsLayerOptions::rtl_rows).
+struct TiledRun {
+  uint64_t rows = 0, tiles = 0, cycles = 0, load_cycles = 0;
+  uint64_t compared = 0, mismatches = 0;  // beats and counters of each tile, by the scoreboards
+  uint64_t outputs_compared = 0, output_mismatches = 0;  // the summed outputs vs the whole layer
+  golden::ExecCounters ct;
+  bool ok() const { return mismatches == 0 && output_mismatches == 0; }
+  nlohmann::json json() const {
+    return {{"rows", rows},
+            {"tiles", tiles},
+            {"cycles", cycles},
+            {"cycles_per_row", rows ? static_cast<double>(cycles) / rows : 0.0},
+            {"table_load_cycles", load_cycles},
+            {"reads", ct.issued},
+            {"adc_conversions", ct.adc_conversions},
+            {"compared", compared},
+            {"mismatches", mismatches},
+            {"outputs_compared", outputs_compared},
+            {"output_mismatches", output_mismatches}};
+  }
+};
+
+// Layer is a CompiledLayer (tile_of = golden::tile_layer) or an IsaacLayer (golden::tile_isaac).
+// want[i] is the golden product of the whole layer for xs[i]. Stall-free, one cycle of crossbar
+// latency, as hycim erabs.
+template <class Layer, class Tiler>
+TiledRun run_tiled(const Layer& L, const CompiledLayer& shape, Tiler tile_of,
+                   const std::vector<std::vector<int32_t>>& xs,
+                   const std::vector<std::vector<int64_t>>& want, const ExecOptions& eo,
+                   const std::string& name, uint64_t seed, tb::ErrorLog& log) {
+  tb::HarnessOptions ho;
+  ho.name = name;
+  ho.seed = seed;
+  golden::Rng stall(seed);
+  tb::erabs::ErabsBench<Verabs_ctrl_ci> b(ho, log, stall, tb::StallProfile::none(), 1);
+  const auto bg = b.build.geom();
+  HYCIM_CHECK(bg.ou_rows == shape.geom.ou_rows && bg.ou_cols == shape.geom.ou_cols &&
+                  bg.xbar_rows == shape.geom.xbar_rows && bg.mag_bits == shape.geom.mag_bits,
+              "the layer was compiled for another geometry than the erabs_ctrl build's");
+  TiledRun r;
+  r.rows = xs.size();
+  std::vector<std::vector<int64_t>> y(xs.size(), std::vector<int64_t>(shape.n, 0));
+  std::vector<tb::erabs::OutBeat> beats;
+  b.tap = &beats;
+  const auto tiles =
+      golden::plan_tiles(shape.k, shape.n, shape.geom, b.build.max_k(), b.build.max_n());
+  r.tiles = tiles.size();
+  for (const auto& t : tiles) {
+    if (!log.ok()) break;
+    const auto T = tile_of(L, t);
+    const uint64_t c0 = b.h.cycle();
+    b.load(T, {});
+    r.load_cycles += b.h.cycle() - c0;
+    for (size_t i = 0; i < xs.size() && log.ok(); ++i) {
+      beats.clear();
+      golden::ExecCounters ct;
+      if (!b.run_vector(T, std::span<const int32_t>(xs[i].data() + t.row0, t.rows), eo, {}, &ct)) {
+        break;
+      }
+      r.cycles += b.apb.read_ok(tb::erabs::kCycles);
+      add_counters(r.ct, ct);
+      // The driver's partial sums: beat h carries the tile's columns 16 h .. 16 h + 15.
+      for (size_t h = 0; h < beats.size(); ++h) {
+        for (uint32_t c = 0; c < b.build.ou_cols; ++c) {
+          const size_t col = h * b.build.ou_cols + c;
+          if (col < t.cols) y[i][t.col0 + col] += beats[h].acc[c];
+        }
+      }
+    }
+  }
+  b.tap = nullptr;
+  b.sb_out.finish();
+  b.sb_regs.finish();
+  r.compared = b.sb_out.compared() + b.sb_regs.compared();
+  r.mismatches = b.sb_out.mismatches() + b.sb_regs.mismatches() + b.sb_out.pending() +
+                 b.sb_regs.pending() + (log.ok() ? 0 : 1);
+  for (size_t i = 0; i < xs.size(); ++i) {
+    for (uint32_t c = 0; c < shape.n; ++c) {
+      ++r.outputs_compared;
+      r.output_mismatches += y[i][c] != want[i][c];
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 int erabs(const ErabsOptions& o) {
@@ -391,11 +476,14 @@ int erabs_layer(const ErabsLayerOptions& o) {
   const auto L = golden::compile_layer(w.data(), k, n, geom, co);
   const auto I = golden::compile_isaac(w.data(), k, n, geom);
   const size_t rows = x.shape()[0];
+  const size_t rtl_rows = std::min<size_t>(o.rtl_rows, rows);
   std::vector<double> y(rows * n);
   golden::ExecCounters sum;
+  std::vector<std::vector<int32_t>> rtl_x;
   for (size_t i = 0; i < rows; ++i) {
     const std::span<const float> row(x.data().data() + i * k, k);
     const auto q = golden::quantize_activations(row, geom.act_mag_bits);
+    if (i < rtl_rows) rtl_x.push_back(q.x);
     const auto pruned = golden::act_prune(q.x, geom.ou_rows, geom.act_mag_bits, o.threshold);
     const auto yi = golden::matvec(L, pruned.x);
     add_counters(sum, golden::count_reads(L, q.x, eo));
@@ -422,6 +510,37 @@ int erabs_layer(const ErabsLayerOptions& o) {
       {"isaac_crossbars", I.crossbars},
       {"isaac_reads", isaac_reads},
       {"isaac_adc_conversions", isaac_reads * geom.ou_cols}};
+  bool ok = true;
+  if (rtl_rows > 0) {
+    // The golden products of the whole layer, the setting's and ISAAC_LIKE's.
+    std::vector<std::vector<int64_t>> want, want_isaac;
+    for (const auto& xi : rtl_x) {
+      want.push_back(golden::execute_layer(L, xi, eo).y);
+      want_isaac.push_back(golden::execute_isaac(I, xi).y);
+    }
+    tb::ErrorLog log = printing_log();
+    const auto tl = [](const CompiledLayer& l, const golden::LayerTile& t) {
+      return golden::tile_layer(l, t);
+    };
+    const auto ti = [](const golden::IsaacLayer& l, const golden::LayerTile& t) {
+      return golden::tile_isaac(l, t);
+    };
+    const TiledRun rs = run_tiled(L, L, tl, rtl_x, want, eo, "erabs_layer", o.seed, log);
+    const TiledRun ri = run_tiled(I, I.q, ti, rtl_x, want_isaac, {.dynamic_skip = false},
+                                  "erabs_layer_isaac", o.seed, log);
+    ok = rs.ok() && ri.ok() && log.ok();
+    j["rtl"] = {{"setting", rs.json()}, {"isaac", ri.json()}, {"passed", ok}};
+    if (!o.quiet || !ok) {
+      for (const auto* r : {&rs, &ri}) {
+        fmt::print(
+            "erabs-layer RTL {}: {} rows in {} tiles, {} cycles/row (+{} table load), {} beats "
+            "and counters compared, {} mismatches; summed outputs {} compared, {} mismatches\n",
+            r == &rs ? (o.prune_like ? "PRUNE_LIKE" : "ERA-BS") : "ISAAC_LIKE", r->rows, r->tiles,
+            r->rows ? r->cycles / r->rows : 0, r->load_cycles, r->compared, r->mismatches,
+            r->outputs_compared, r->output_mismatches);
+      }
+    }
+  }
   if (!o.json.empty()) write_json(o.json, j);
   if (!o.quiet) {
     fmt::print(
@@ -430,7 +549,7 @@ int erabs_layer(const ErabsLayerOptions& o) {
         k, n, rows, golden::describe(L.stats), sum.issued, sum.skipped_static, sum.skipped_dynamic,
         sum.adc_conversions, isaac_reads * geom.ou_cols);
   }
-  return 0;
+  return ok ? 0 : 1;
 }
 
 }  // namespace hycim::cli

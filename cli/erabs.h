@@ -32,7 +32,8 @@ int erabs(const ErabsOptions& o);
 // (rows x K float32) quantized to 8 bits with its own scale, the exact integer product
 // (golden::matvec on the act_prune output: execute_layer's result on an ideal chip) dequantized
 // to Y (rows x N float64, no bias), and the counters of the OU schedule (golden::count_reads)
-// summed over the rows, with the ISAAC_LIKE reads of the same shape, as JSON.
+// summed over the rows, with the ISAAC_LIKE reads of the same shape, as JSON. Returns 1 when an
+// RTL output or counter differs from golden.
 struct ErabsLayerOptions {
   std::string w_file, x_file, out_file, json;
   uint32_t terms = 2;
@@ -40,6 +41,13 @@ struct ErabsLayerOptions {
   bool flip = true, squeeze = true, dynamic_skip = true;
   bool prune_like = false;  // the PRUNE_LIKE baseline: uniform, block pruning, static skip only
   uint32_t threshold = 0;
+  // The first rtl_rows rows of X also through erabs_ctrl (ci build), tile by tile (the layer is
+  // cut into tiles of the build's K x N, golden::plan_tiles; each tile's table is loaded once,
+  // every row run through it; the driver adds the tiles' output beats into the layer's outputs),
+  // in this setting and in ISAAC_LIKE: every beat and counter compared with the golden run of its
+  // tile, the summed outputs with the whole layer's golden product; CYCLES summed over the tiles.
+  uint32_t rtl_rows = 0;
+  uint64_t seed = 1;  // back-pressure of the RTL runs
   bool quiet = false;
 };
 int erabs_layer(const ErabsLayerOptions& o);

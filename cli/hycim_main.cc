@@ -462,6 +462,14 @@ int main(int argc, char** argv) {
   el->add_option("--threshold", lo.threshold, "act_prune threshold, 0..128")
       ->capture_default_str()
       ->transform(hycim::tb::unsigned_number(128));
+  el->add_option("--rtl", lo.rtl_rows,
+                 "Rows of X also run through erabs_ctrl, tile by tile (this setting and "
+                 "ISAAC_LIKE), compared with golden")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT32_MAX));
+  el->add_option("--seed", lo.seed, "Seed of the RTL runs' harness")
+      ->capture_default_str()
+      ->transform(hycim::tb::unsigned_number(UINT64_MAX));
   el->add_flag("-q,--quiet", lo.quiet, "Print nothing but errors");
 
   try {

@@ -12,7 +12,14 @@ Attention, GELU and LayerNorm stay in float64. The sequences are batched layer b
 linear layer is compiled once per setting.
 
     scripts/minilm_erabs_study.py --hycim build/hycim [-o reports/minilm_erabs.json]
-                                  [--sequences 16] [--quick]
+                                  [--sequences 16] [--quick] [--rtl-rows N]
+                                  [--settings "ERA-BS,PRUNE_LIKE"]
+
+With --rtl-rows N, the first N token rows of every linear layer's input also run through the
+erabs_ctrl RTL (ci build, 128 x 128) in the ERA-BS and PRUNE_LIKE settings, and in ISAAC_LIKE
+beside ERA-BS: each layer cut into tiles of the build, the tiles' outputs added by the driver,
+every beat, counter and summed output compared with the golden model (`hycim erabs-layer
+--rtl`); the report gives the RTL cycles per token summed over the 36 layers.
 
 Exit status: 0 written, 1 model, text or hycim missing or a hycim call failed, 2 bad arguments.
 """
@@ -42,13 +49,14 @@ SETTINGS = {
     "no activation skip": ["--no-skip"],
     "PRUNE_LIKE": ["--prune-like"],
 }
+RTL_SETTINGS = ("ERA-BS", "PRUNE_LIKE")
 
 
 class Linear:
     """Runs one linear layer through hycim erabs-layer, keeping the counters."""
 
-    def __init__(self, hycim, work, args):
-        self.hycim, self.work, self.args = hycim, work, args
+    def __init__(self, hycim, work, args, progress=False):
+        self.hycim, self.work, self.args, self.progress = hycim, work, args, progress
         self.stats = []
 
     def __call__(self, x, w, b, layer, kind):
@@ -68,6 +76,12 @@ class Linear:
             s = json.load(f)
         s.update(layer=layer, kind=kind)
         self.stats.append(s)
+        if self.progress and "rtl" in s:
+            r, i = s["rtl"]["setting"], s["rtl"]["isaac"]
+            print(f"    layer {layer} {kind:<4} {s['k']:>4} x {s['n']:<4} {r['tiles']:>2} tiles: "
+                  f"{r['cycles_per_row']:>9,.0f} cycles/token (ISAAC_LIKE {i['cycles_per_row']:,.0f}), "
+                  f"{r['mismatches'] + r['output_mismatches'] + i['mismatches'] + i['output_mismatches']}"
+                  " mismatches", flush=True)
         return np.load(yf) + b
 
 
@@ -117,9 +131,19 @@ def main():
     ap.add_argument("-o", "--out", default="reports/minilm_erabs.json")
     ap.add_argument("--sequences", type=int, default=16)
     ap.add_argument("--quick", action="store_true", help="2 sequences, the ERA-BS setting only")
+    ap.add_argument("--rtl-rows", type=int, default=0,
+                    help="token rows of each layer also through erabs_ctrl (ERA-BS, PRUNE_LIKE, "
+                         "ISAAC_LIKE)")
+    ap.add_argument("--settings", help="comma-separated settings to run (default: all)")
     a = ap.parse_args()
     if a.sequences < 1:
         ap.error("--sequences must be at least 1")
+    if a.rtl_rows < 0:
+        ap.error("--rtl-rows must be at least 0")
+    if a.settings:
+        unknown = [n for n in a.settings.split(",") if n not in SETTINGS]
+        if unknown:
+            ap.error(f"--settings: unknown {unknown}; known: {', '.join(SETTINGS)}")
     if not os.access(a.hycim, os.X_OK):
         print(f"minilm_erabs_study: {a.hycim} is not an executable", file=sys.stderr)
         return 1
@@ -128,6 +152,8 @@ def main():
     split = mx.corpus(model)
     seqs = [s["ids"] for s in mx.short_sequences(split["eval"], n_seq, 0)]
     settings = {"ERA-BS": SETTINGS["ERA-BS"]} if a.quick else SETTINGS
+    if a.settings:
+        settings = {n: SETTINGS[n] for n in a.settings.split(",")}
     ref = [mx.embed(h) for h in forward_batched(model, seqs, float_linear)]
     # The batched forward is the per-sequence one of minilm_export (a check of this script).
     one = mx.embed(mx.forward(model, seqs[0]))
@@ -139,7 +165,12 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for name, args in settings.items():
             t0 = time.time()
-            lin = Linear(a.hycim, work, args)
+            rtl = a.rtl_rows > 0 and name in RTL_SETTINGS
+            if rtl:
+                print(f"  {name}: the first {a.rtl_rows} token rows of every layer through "
+                      "erabs_ctrl", flush=True)
+            lin = Linear(a.hycim, work, args + (["--rtl", str(a.rtl_rows)] if rtl else []),
+                         progress=rtl)
             emb = [mx.embed(h) for h in forward_batched(model, seqs, lin)]
             cos = [float(e @ r) for e, r in zip(emb, ref)]
             per_kind = {}
@@ -153,7 +184,21 @@ def main():
             tot = {key: sum(d[key] for d in per_kind.values()) for key in
                    ("reads", "adc_conversions", "isaac_adc_conversions", "crossbars",
                     "isaac_crossbars", "ous_stored", "ous_total")}
+            rtl_sum = None
+            if rtl:
+                rtl_sum = {}
+                for mode in ("setting", "isaac"):
+                    rs = [st["rtl"][mode] for st in lin.stats]
+                    rtl_sum[mode] = {
+                        "tokens": rs[0]["rows"],
+                        "tiles": sum(r["tiles"] for r in rs),
+                        "cycles_per_token": sum(r["cycles_per_row"] for r in rs),
+                        "table_load_cycles": sum(r["table_load_cycles"] for r in rs),
+                        "reads_per_token": sum(r["reads"] for r in rs) / rs[0]["rows"],
+                        "compared": sum(r["compared"] + r["outputs_compared"] for r in rs),
+                        "mismatches": sum(r["mismatches"] + r["output_mismatches"] for r in rs)}
             results.append({"setting": name, "args": args, "cosine_mean": float(np.mean(cos)),
+                            "rtl": rtl_sum,
                             "cosine_min": float(np.min(cos)), "cosines": cos,
                             "per_kind": per_kind, "total": tot,
                             "tokens": int(sum(len(s) for s in seqs)),
@@ -174,6 +219,21 @@ def main():
         print(f"{r['setting']:<24} {r['cosine_mean']:>9.5f} {r['cosine_min']:>9.5f} "
               f"{t['crossbars']:>10,} {t['ous_stored']:>8,}/{t['ous_total']:<8,} "
               f"{t['adc_conversions']:>14,} {vs_i:>10.2f}x {vs_p:>10.2f}x")
+    rtl_rows = [r for r in results if r["rtl"]]
+    if rtl_rows:
+        print(f"\nThrough erabs_ctrl (ci build, 128 x 128 tiles, stall-free): the first "
+              f"{a.rtl_rows} tokens of every layer; cycles per token summed over the 36 layers "
+              "(one controller, tiles in sequence; the tables loaded once per layer, not counted)")
+        print(f"{'setting':<24} {'tiles':>6} {'reads/token':>12} {'cycles/token':>13} "
+              f"{'compared':>10} {'mismatches':>11}")
+        lines = []
+        for r in rtl_rows:
+            lines.append((r["setting"], r["rtl"]["setting"]))
+            if r["setting"] == "ERA-BS":
+                lines.append(("ISAAC_LIKE", r["rtl"]["isaac"]))
+        for n, t in lines:
+            print(f"{n:<24} {t['tiles']:>6} {t['reads_per_token']:>12,.0f} "
+                  f"{t['cycles_per_token']:>13,.0f} {t['compared']:>10,} {t['mismatches']:>11}")
     out = {"model": mx.PACKAGE, "sequences": n_seq, "tokens": results[0]["tokens"],
            "texts": "short sequences of the eval split of scripts/minilm_export.py",
            "settings": results}
@@ -191,6 +251,10 @@ def main():
                 bad.append(f"{r['setting']} {kind}: {d}")
         if not 0.5 < r["cosine_mean"] <= 1.0 + 1e-9:
             bad.append(f"{r['setting']}: cosine {r['cosine_mean']}")
+        for mode, t in (r["rtl"] or {}).items():
+            if t["mismatches"] or not t["compared"]:
+                bad.append(f"{r['setting']} RTL {mode}: {t['compared']} compared, "
+                           f"{t['mismatches']} mismatches")
     for b in bad:
         print("minilm_erabs_study:", b, file=sys.stderr)
     return 1 if bad else 0

@@ -217,6 +217,7 @@ struct ErabsBench {
   std::unique_ptr<sim::IsaacChip> isaac_chip;
   bool capture = false;  // output beats go to `captured`, not the scoreboard
   std::vector<OutBeat> captured;
+  std::vector<OutBeat>* tap = nullptr;  // when set, every output beat is also appended here
 
   ErabsBench(const HarnessOptions& ho, ErrorLog& log, golden::Rng& stall_rng,
              const StallProfile& st, unsigned max_latency = 4)
@@ -252,6 +253,7 @@ struct ErabsBench {
               }},
              stall_rng, st.ready_prob, log,
              [this](const OutBeat& b, uint64_t) {
+               if (tap != nullptr) tap->push_back(b);
                if (capture) {
                  captured.push_back(b);
                } else {
