@@ -78,9 +78,20 @@ lint_verilator() {
   done < <(python3 $gen blocks)
 }
 
+# Constructs Yosys 0.23 reads differently from Verilator and the standard, with no message
+# (docs/toolchain.md section 4): a unary minus before a size cast, -W'(x), which Yosys takes as a
+# cast to the size -W. Found by netlist re-simulation (round_shift_sat's lower bound).
+yosys_pitfalls() {
+  grep -rnE "(^|[=(,?:]|<=|return)[[:space:]]*-[[:space:]]*[A-Za-z0-9_]+'\(" rtl --include='*.sv' \
+    | grep -vE "^[^:]+:[0-9]+:[[:space:]]*//" >"$tmp/log"
+  [[ ! -s "$tmp/log" ]]
+  report "no unary minus before a size cast (-W'(x): write -(W'(x)))" $? "$tmp/log"
+}
+
 lint_yosys() {
   need_luts
   echo "yosys $(yosys -V | awk '{print $2}') read_verilog -sv + coarse synth (ci) or elaboration (others) + check -assert:"
+  yosys_pitfalls
   local block top cfg srcs
   python3 $gen generate "$tmp/gen" || { report "gen_config" 1 /dev/null; return; }
   while read -r block top cfg; do

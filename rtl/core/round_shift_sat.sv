@@ -33,7 +33,10 @@ module round_shift_sat #(
   logic                       up;
 
   localparam logic signed [ExtWidth-1:0] OutMax = ExtWidth'((65'sd1 <<< (OutWidth - 1)) - 1);
-  localparam logic signed [ExtWidth-1:0] OutMin = -ExtWidth'(65'sd1 <<< (OutWidth - 1));
+  // -2^(OutWidth-1) as ~OutMax: Yosys 0.23 parses a unary minus before a size cast,
+  // -ExtWidth'(x), as a cast to the size -ExtWidth, so the netlist compared against another
+  // constant (found by re-simulating the netlist: docs/toolchain.md section 4).
+  localparam logic signed [ExtWidth-1:0] OutMin = ~OutMax;
 
   always_comb begin
     s     = (ExtWidth'(shift_i) > ExtWidth'(SClamp)) ? SWidth'(SClamp) : SWidth'(shift_i);
