@@ -55,6 +55,7 @@ class Options:
     share: bool = True              # Yosys's SAT-based resource sharing in the coarse synthesis
     clock_port: str = "clk_i"
     reset_port: str = "rst_ni"
+    sim_netlist: bool = False       # also write <top>_sim.v, the netlist flattened for Verilator
 
 
 # ---- Liberty ---------------------------------------------------------------------------------
@@ -170,6 +171,12 @@ class Memory:
     sync_read: bool
     stub: str | None = None  # module name of the stub, or None: left to Yosys (flops or ROM logic)
     kind: str = ""
+    abits: int = 0
+    # What a simulation model of the stub must honour (sim_model refuses anything else).
+    wr_clk_enable: int = 0
+    wr_clk_polarity: int = 0
+    offset: int = 0
+    init_defined: bool = False
 
     @property
     def bits(self) -> int:
@@ -205,9 +212,14 @@ def _parse_mem_dump(text: str) -> list[Memory]:
                 return int(bits.replace("x", "0"), 2) if bits else 0
             return int(v)
         memid = p("MEMID").strip('"').replace("\\\\", "").lstrip("\\")
+        init = p("INIT")
         mems.append(Memory(cell=m.group(1), memid=memid, words=num("SIZE"), width=num("WIDTH"),
                            rd_ports=num("RD_PORTS"), wr_ports=num("WR_PORTS"),
-                           sync_read=num("RD_CLK_ENABLE") != 0))
+                           sync_read=num("RD_CLK_ENABLE") != 0, abits=num("ABITS"),
+                           wr_clk_enable=num("WR_CLK_ENABLE") if num("WR_PORTS") else 0,
+                           wr_clk_polarity=num("WR_CLK_POLARITY") if num("WR_PORTS") else 0,
+                           offset=num("OFFSET") if p("OFFSET") else 0,
+                           init_defined=bool(init) and bool(set(init.split("'", 1)[-1]) - {"x"})))
     return mems
 
 
@@ -219,6 +231,54 @@ def _stub_module(name: str, m: Memory, abits: int) -> str:
              ("input", "WR_DATA", w * m.width)]
     decl = ",\n  ".join(f"{d} [{n - 1}:0] {p}" for d, p, n in ports if n > 0)
     return f"module {name} (\n  {decl}\n);\nendmodule\n"
+
+
+def sim_model(name: str, m: Memory) -> str:
+    """A behavioural model of a memory stub for re-simulating the netlist: the array the RTL
+    described, written on the rising clock edge with per-bit enables, read asynchronously. Only
+    what HyCIM's RAMs use is modelled (one write port, asynchronous reads, no offset, no initial
+    contents); anything else is refused rather than simulated wrongly."""
+    if m.sync_read or m.wr_ports != 1 or m.wr_clk_enable != 1 or m.wr_clk_polarity != 1 \
+            or m.offset != 0 or m.init_defined:
+        raise FlowError(f"memory {m.memid}: no simulation model for a RAM with "
+                        f"{'synchronous' if m.sync_read else 'asynchronous'} reads, "
+                        f"{m.wr_ports} write ports, write clock enable {m.wr_clk_enable}, "
+                        f"polarity {m.wr_clk_polarity}, offset {m.offset}"
+                        f"{', initial contents' if m.init_defined else ''}")
+    a, w = m.abits, m.width
+    reads = "".join(f"  assign RD_DATA[{i * w} +: {w}] = mem[RD_ADDR[{i * a} +: {a}]];\n"
+                    for i in range(m.rd_ports))
+    return (f"// Simulation model of {m.memid} ({m.words} x {w}, {m.rd_ports} asynchronous read "
+            f"ports): scripts/gate_flow.py\n"
+            f"{_stub_module(name, m, a).rsplit('endmodule', 1)[0]}"
+            f"  reg [{w - 1}:0] mem [0:{m.words - 1}];\n{reads}"
+            f"  always @(posedge WR_CLK[0])\n"
+            f"    mem[WR_ADDR[0 +: {a}]] <= (mem[WR_ADDR[0 +: {a}]] & ~WR_EN) | (WR_DATA & WR_EN);\n"
+            f"endmodule\n")
+
+
+def write_sim_netlist(out: Path, top: str, lib: Liberty, mapped: str, stubs_v: Path,
+                      mems: list[Memory]) -> Path:
+    """The mapped netlist flattened against the liberty's cell functions (read_liberty), which
+    Verilator 5.006 simulates (it rejects the OSU cell models' unnamed UDP instances), with a
+    behavioural model of every memory stub appended. Written to <out>/<top>_sim.v."""
+    body = out / "mapped_cells.v"
+    body.write_text(mapped)
+    sim = out / f"{top}_sim.v"
+    _yosys(f"""read_liberty {lib.path}
+read_verilog -lib {stubs_v}
+read_verilog {body}
+hierarchy -top {top}
+flatten
+opt_clean
+write_verilog -noattr {sim}
+""", out / "yosys_sim.log")
+    body.unlink()
+    models = "".join(sim_model(m.stub, m) for m in mems if m.stub)
+    text = sim.read_text()
+    sim.write_text(f"// {top}: the {lib.name} netlist of scripts/gate_flow.py, flattened for "
+                   f"simulation; not for timing (use {top}.v)\n" + text + models)
+    return sim
 
 
 def _abits(text: str, cell: str) -> int:
@@ -475,8 +535,10 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
     flops = sum(n for t, n in cells.items() if t in lib.flops)
     latches = sum(n for t, n in cells.items() if t in lib.latches)
     flop_area = sum(n * lib.areas[t] for t, n in cells.items() if t in lib.flops | lib.latches)
-    net.write_text("".join(stubs) + _split_assigns((out / "mapped.v").read_text()))
+    mapped = _split_assigns((out / "mapped.v").read_text())
+    net.write_text("".join(stubs) + mapped)
     (out / "mapped.v").unlink()
+    sim = write_sim_netlist(out, d.top, lib, mapped, stub_v, mems) if o.sim_netlist else None
     ports = re.findall(r"^\s*(?:input|output)\s+(?:\[[^\]]*\]\s*)?(\S+?)\s*;", net.read_text().split(
         f"module {d.top}(", 1)[-1].split("endmodule", 1)[0], flags=re.M)
     if o.clock_port not in ports:
@@ -537,6 +599,7 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
         "power_mw": sta["power"],
         "activity": o.activity,
         "netlist": str(net), "sdc": str(sdc),
+        "sim_netlist": str(sim) if sim else None,
         "abc_effort": o.effort,
         "abc_constr": abc_constr,
         "share": o.share,

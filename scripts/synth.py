@@ -159,7 +159,8 @@ def gate_main(args, data: dict | None) -> int:
                              activity=args.activity,
                              mem_min_bits=args.mem_min_bits, mem_min_words=args.mem_min_words,
                              effort=args.effort, share=not args.noshare, driving_cell=args.driving_cell, load_pf=args.load_pf,
-                             clock_port=args.clock_port, reset_port=args.reset_port)
+                             clock_port=args.clock_port, reset_port=args.reset_port,
+                             sim_netlist=args.sim_netlist)
     out_dir = Path(args.out_dir)
     rows = []
     with tempfile.TemporaryDirectory() as tmpd:
@@ -246,6 +247,10 @@ def main(argv: list[str]) -> int:
     g.add_argument("--noshare", action="store_true",
                    help="skip Yosys's SAT-based resource sharing (attn_top spent over 13 CPU minutes "
                         "in it); fewer shared operators, so a larger area")
+    g.add_argument("--sim-netlist", action="store_true",
+                   help="also write <top>_sim.v: the netlist flattened against the liberty's cell "
+                        "functions, with models of the memory stubs, for Verilator (the gate "
+                        "tests, docs/gate_level.md)")
     g.add_argument("--all-blocks", action="store_true",
                    help="every block, not only the tops (top = true in rtl/config/hycim.toml)")
     g.add_argument("--rtl", nargs="+", help="an ad hoc design instead of the blocks (with --top)")

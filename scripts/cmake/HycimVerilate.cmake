@@ -138,3 +138,68 @@ function(hycim_rtl_test)
     DISCOVERY_MODE PRE_TEST
     PROPERTIES TIMEOUT ${HT_TIMEOUT} LABELS rtl)
 endfunction()
+
+# hycim_gate_test(BLOCK <block> SOURCE <test .cc>)
+#
+# Netlist re-simulation (docs/gate_level.md "Netlist re-simulation"): the block's ci netlist in
+# OSU 0.18 um (scripts/synth.py --liberty osu018 --sim-netlist: mapped, then flattened against
+# the liberty's cell functions, memory stubs replaced by behavioural models) verilated into
+# hycim_vl_<block>_ci_gate with the RTL model's class name (V<block>_ci), so that the block's own
+# test source compiles unchanged into test_<block>_gate. Its tests carry the prefix gate. and the
+# label gate; the definition HYCIM_GATE_NETLIST lets a test that needs the RTL's assertions skip.
+# Verilator 5.006 needs -fno-const-bit-op-tree on such netlists (docs/toolchain.md).
+function(hycim_gate_test)
+  cmake_parse_arguments(HG "" "BLOCK;SOURCE;TIMEOUT" "" ${ARGN})
+  if(NOT HG_TIMEOUT)
+    set(HG_TIMEOUT 600)
+  endif()
+  set(top ${HYCIM_BLOCK_${HG_BLOCK}_TOP})
+  set(dir ${CMAKE_BINARY_DIR}/gate/${HG_BLOCK}_ci)
+  set(net ${dir}/${top}_sim.v)
+  add_custom_command(OUTPUT ${net}
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/scripts/synth.py" --liberty osu018
+      --block ${HG_BLOCK} --sim-netlist --out-dir ${CMAKE_BINARY_DIR}/gate
+      --json ${dir}/gate.json
+    DEPENDS ${HYCIM_BLOCK_${HG_BLOCK}_SOURCES} ${CMAKE_SOURCE_DIR}/scripts/synth.py
+      ${CMAKE_SOURCE_DIR}/scripts/gate_flow.py ${CMAKE_SOURCE_DIR}/scripts/gen_config.py
+      ${CMAKE_SOURCE_DIR}/rtl/config/hycim.toml
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+    COMMENT "Synthesizing ${HG_BLOCK} (ci) to OSU 0.18 um for netlist re-simulation"
+    VERBATIM)
+  # Verilator's verilate() runs Verilator at configure time, when the netlist does not exist
+  # yet: the netlist is verilated and compiled at build time instead (verilator --build), and
+  # its archive imported. The runtime is hycim_verilated_rt, built with the same VM_ options.
+  set(target hycim_vl_${HG_BLOCK}_ci_gate)
+  set(vdir ${CMAKE_BINARY_DIR}/verilated/${HG_BLOCK}_ci_gate)
+  set(archive ${vdir}/V${HG_BLOCK}_ci__ALL.a)
+  file(MAKE_DIRECTORY ${vdir})
+  # The verilator wrapper, not verilator_bin: --build runs make with VERILATOR_ROOT set.
+  find_program(HYCIM_VERILATOR_WRAPPER verilator HINTS "${VERILATOR_ROOT}/bin" REQUIRED)
+  add_custom_command(OUTPUT ${archive}
+    COMMAND ${HYCIM_VERILATOR_WRAPPER} --cc --build -j 2 --trace-fst --prefix V${HG_BLOCK}_ci
+      --top-module ${top} --Mdir ${vdir} -Wno-lint -Wno-style -Wno-UNOPTFLAT -fno-const-bit-op-tree
+      --timescale 1ns/1ns --x-assign unique --x-initial unique
+      -CFLAGS -fPIC -MAKEFLAGS -s -MAKEFLAGS OPT_FAST=-O1 -MAKEFLAGS OPT_SLOW=-O1 ${net}
+    DEPENDS ${net}
+    COMMENT "Verilating and compiling the ${HG_BLOCK} netlist"
+    VERBATIM)
+  add_custom_target(${target}_build DEPENDS ${archive})
+  add_library(${target} STATIC IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES IMPORTED_LOCATION ${archive})
+  add_dependencies(${target} ${target}_build)
+  target_link_libraries(${target} INTERFACE hycim_verilated_rt)
+  target_compile_definitions(${target} INTERFACE VM_TRACE=1 VM_TRACE_FST=1 VM_COVERAGE=0
+    HYCIM_GATE_NETLIST=1)
+  set_property(TARGET ${target} APPEND PROPERTY INTERFACE_SYSTEM_INCLUDE_DIRECTORIES
+    "${VERILATOR_ROOT}/include" "${VERILATOR_ROOT}/include/vltstd" "${vdir}")
+  set_property(TARGET ${target} APPEND PROPERTY INTERFACE_INCLUDE_DIRECTORIES
+    "${VERILATOR_ROOT}/include" "${VERILATOR_ROOT}/include/vltstd" "${vdir}")
+  set(exe test_${HG_BLOCK}_gate)
+  add_executable(${exe} ${HG_SOURCE} ${HYCIM_TEST_MAIN})
+  target_link_libraries(${exe} PRIVATE ${target} hycim_tb_gtest)
+  target_compile_options(${exe} PRIVATE ${HYCIM_CXX_WARNINGS})
+  gtest_discover_tests(${exe}
+    TEST_PREFIX gate.
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES TIMEOUT ${HG_TIMEOUT} LABELS gate)
+endfunction()
