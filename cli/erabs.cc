@@ -113,6 +113,14 @@ struct Tally {
   std::string rtl_note;
 };
 
+// Conversions weighted by 2^bits of their ADC: R. H. Walden, "Analog-to-digital converter survey
+// and analysis", IEEE JSAC 17(4), 1999 (power ~ 2^ENOB x sample rate at a fixed figure of
+// merit). ISAAC_LIKE converts with its 8-bit ADC, the OU modes with the geometry's.
+double adc_energy_units(const Tally& t, bool isaac, const golden::ErabsGeometry& g) {
+  const uint32_t bits = isaac ? golden::IsaacLayer{}.adc_bits : g.adc_bits;
+  return static_cast<double>(t.ct.adc_conversions) * static_cast<double>(uint64_t{1} << bits);
+}
+
 // The geometry both commands compile for: the ci build's crossbars, so that a layer compiled
 // here runs unchanged on erabs_ctrl.
 golden::ErabsGeometry study_geometry() {
@@ -380,9 +388,9 @@ int erabs(const ErabsOptions& o) {
         "\nPer test image, summed over the layers (OU = 16 x 16 cells of one slice, ISAAC_LIKE "
         "unit = 128 x 16 cells of a 2-bit slice; one read = 16 ADC conversions; 128 x 128 "
         "crossbars; RTL cycles stall-free):\n");
-    fmt::print("{:<20} {:>8} {:>7} {:>9} {:>11} {:>9} {:>11} {:>8} {:>8} {:>10}\n", "setting",
+    fmt::print("{:<20} {:>8} {:>7} {:>9} {:>11} {:>9} {:>11} {:>8} {:>8} {:>9} {:>10}\n", "setting",
                "acc %", "d pp", "crossbars", "OUs stored", "OU reads", "ADC conv", "/ISAAC",
-               "/PRUNE", "RTL cyc");
+               "/PRUNE", "E_ADC/IS", "RTL cyc");
     fmt::print("{:<20} {:>8.2f}\n", "float", float_acc);
   }
   for (size_t si = 0; si < settings.size(); ++si) {
@@ -393,13 +401,17 @@ int erabs(const ErabsOptions& o) {
         static_cast<double>(isaac.ct.adc_conversions) / std::max<double>(1, t.ct.adc_conversions);
     const double vs_prune =
         static_cast<double>(prune.ct.adc_conversions) / std::max<double>(1, t.ct.adc_conversions);
+    // ADC energy under Walden's scaling (energy per conversion ~ 2^bits at a fixed figure of
+    // merit; docs/bitsparse/networks.md): this setting's over ISAAC_LIKE's 8-bit conversions.
+    const double e_rel = adc_energy_units(t, settings[si].isaac, geom) /
+                         std::max(1.0, adc_energy_units(isaac, true, geom));
     const double rtl_cyc = t.rtl_images ? static_cast<double>(t.rtl_cycles) / t.rtl_images : 0.0;
     if (!o.quiet) {
       fmt::print(
           "{:<20} {:>8.2f} {:>+7.2f} {:>9} {:>5}/{:<5} {:>9.0f} {:>11.0f} {:>7.2f}x {:>7.2f}x "
-          "{:>10}\n",
+          "{:>9.3f} {:>10}\n",
           settings[si].name, acc, acc - float_acc, t.crossbars, t.ous, t.ous_total,
-          static_cast<double>(t.ct.issued) / n_img, conv, vs_isaac, vs_prune,
+          static_cast<double>(t.ct.issued) / n_img, conv, vs_isaac, vs_prune, e_rel,
           t.rtl_images ? fmt::format("{:.0f}", rtl_cyc) : "-");
     }
     rows.push_back(
@@ -417,6 +429,8 @@ int erabs(const ErabsOptions& o) {
          {"skipped_dynamic_per_image", static_cast<double>(t.ct.skipped_dynamic) / n_img},
          {"conversions_ratio_isaac_over_this", vs_isaac},
          {"conversions_ratio_prune_over_this", vs_prune},
+         {"adc_bits", settings[si].isaac ? golden::IsaacLayer{}.adc_bits : geom.adc_bits},
+         {"adc_energy_over_isaac_walden", e_rel},
          {"full_column_reads", settings[si].isaac},
          {"rtl_images", t.rtl_images},
          {"rtl_cycles_per_image", rtl_cyc},
@@ -431,7 +445,11 @@ int erabs(const ErabsOptions& o) {
         "\nCounting rule: every (OU, phase, plane) read of the dense schedule is issued, skipped "
         "statically (empty OU) or skipped dynamically (no input bit); an issued read is 16 ADC "
         "conversions. ISAAC_LIKE reads all 128 rows of a 2-bit slice at once (2 arrays x 4 "
-        "slices x ceil(K/128) x ceil(N/16) units x 2 phases x 7 planes), nothing skipped.\n");
+        "slices x ceil(K/128) x ceil(N/16) units x 2 phases x 7 planes), nothing skipped.\n"
+        "E_ADC/IS: ADC energy over ISAAC_LIKE's, each conversion weighted by 2^bits (Walden's "
+        "figure of merit; {}-bit OU ADC, 8-bit ISAAC_LIKE ADC): an upper bound on the saving of "
+        "the narrower ADC.\n",
+        geom.adc_bits);
     fmt::print("report: {}\nresult: {}\n", o.json, rtl_ok ? "PASS" : "FAIL");
   }
   nlohmann::json j = {{"network", dir},
@@ -507,6 +525,8 @@ int erabs_layer(const ErabsLayerOptions& o) {
       {"skipped_static", sum.skipped_static},
       {"skipped_dynamic", sum.skipped_dynamic},
       {"dense", sum.dense},
+      {"adc_bits", geom.adc_bits},
+      {"isaac_adc_bits", I.adc_bits},
       {"isaac_crossbars", I.crossbars},
       {"isaac_reads", isaac_reads},
       {"isaac_adc_conversions", isaac_reads * geom.ou_cols}};

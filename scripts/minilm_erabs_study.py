@@ -46,6 +46,7 @@ SETTINGS = {
     "no bit flip (T = 2)": ["--no-flip"],
     "no exponent quant.": ["--terms", "7"],
     "uniform, no flip": ["--terms", "7", "--no-flip"],
+    "no squeeze-out": ["--no-squeeze"],
     "no activation skip": ["--no-skip"],
     "PRUNE_LIKE": ["--prune-like"],
 }
@@ -210,15 +211,20 @@ def main():
     print(f"\nall-MiniLM-L6-v2, {n_seq} real sentences ({results[0]['tokens']} tokens), every "
           "linear layer in ERA-BS arithmetic; attention, GELU, LayerNorm in float")
     print(f"{'setting':<24} {'cos mean':>9} {'cos min':>9} {'crossbars':>10} {'OUs stored':>17} "
-          f"{'ADC conv':>14} {'ISAAC/this':>11} {'PRUNE/this':>11}")
+          f"{'ADC conv':>14} {'ISAAC/this':>11} {'PRUNE/this':>11} {'E_ADC/ISAAC':>12}")
+    bits = lin.stats[0]["adc_bits"], lin.stats[0]["isaac_adc_bits"]
     for r in results:
         t = r["total"]
         vs_i = t["isaac_adc_conversions"] / max(1, t["adc_conversions"])
         vs_p = (prune["total"]["adc_conversions"] / max(1, t["adc_conversions"])) if prune else float("nan")
+        # ADC energy with each conversion weighted by 2^bits (Walden's figure of merit):
+        # an upper bound on what the narrower OU ADC saves (docs/bitsparse/networks.md).
+        e_rel = t["adc_conversions"] * 2 ** bits[0] / max(1, t["isaac_adc_conversions"] * 2 ** bits[1])
         r["ratio_isaac_over_this"], r["ratio_prune_over_this"] = vs_i, vs_p
+        r["adc_energy_over_isaac_walden"] = e_rel
         print(f"{r['setting']:<24} {r['cosine_mean']:>9.5f} {r['cosine_min']:>9.5f} "
               f"{t['crossbars']:>10,} {t['ous_stored']:>8,}/{t['ous_total']:<8,} "
-              f"{t['adc_conversions']:>14,} {vs_i:>10.2f}x {vs_p:>10.2f}x")
+              f"{t['adc_conversions']:>14,} {vs_i:>10.2f}x {vs_p:>10.2f}x {e_rel:>12.3f}")
     rtl_rows = [r for r in results if r["rtl"]]
     if rtl_rows:
         print(f"\nThrough erabs_ctrl (ci build, 128 x 128 tiles, stall-free): the first "
