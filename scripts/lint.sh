@@ -80,12 +80,18 @@ lint_verilator() {
 
 # Constructs Yosys 0.23 reads differently from Verilator and the standard, with no message
 # (docs/toolchain.md section 4): a unary minus before a size cast, -W'(x), which Yosys takes as a
-# cast to the size -W. Found by netlist re-simulation (round_shift_sat's lower bound).
+# cast to the size -W (round_shift_sat's lower bound), and an unpacked array of a typedef.
 yosys_pitfalls() {
   grep -rnE "(^|[=(,?:]|<=|return)[[:space:]]*-[[:space:]]*[A-Za-z0-9_]+'\(" rtl --include='*.sv' \
     | grep -vE "^[^:]+:[0-9]+:[[:space:]]*//" >"$tmp/log"
   [[ ! -s "$tmp/log" ]]
   report "no unary minus before a size cast (-W'(x): write -(W'(x)))" $? "$tmp/log"
+  # An unpacked array of a typedef'd element (entry_t m [N]), which Yosys 0.23 reads as one
+  # element (found by netlist re-simulation: erabs_ctrl's OU table).
+  grep -rnE "^[[:space:]]*([A-Za-z0-9_]+::)?[A-Za-z0-9_]+_t[[:space:]]+[A-Za-z0-9_]+[[:space:]]*\[" \
+    rtl --include='*.sv' >"$tmp/log"
+  [[ ! -s "$tmp/log" ]]
+  report "no unpacked array of a typedef (x_t m [N]: declare logic [W-1:0] m [N], read into an x_t)" $? "$tmp/log"
 }
 
 lint_yosys() {

@@ -192,7 +192,12 @@ module erabs_ctrl #(
     logic              bad;  // a field wider than its range in the build (checked when used)
   } entry_t;
 
-  entry_t          tbl_mem [MaxEntries];
+  // The table holds flat words of EntryW bits, read into an entry_t: Yosys 0.23 reads an
+  // unpacked array of a struct typedef (entry_t m [N]) as a single entry_t register, so the
+  // netlist kept one entry instead of MaxEntries (found by netlist re-simulation;
+  // docs/toolchain.md section 4).
+  localparam int unsigned EntryW = OuCols + XbarW + CsW + RsW + 1 + 4 + 8 + 8 + 1;
+  logic [EntryW-1:0] tbl_mem [MaxEntries];
   entry_t          tbl_wentry;
   logic            tbl_addr_we, tbl_write_ok;
 
@@ -330,7 +335,7 @@ module erabs_ctrl #(
   logic [TagW-1:0]    tag_in, tag_out;
   logic               last_group;
 
-  assign ent_rd = tbl_mem[e_q[$clog2(MaxEntries)-1:0]];
+  assign ent_rd = tbl_mem[e_q[$clog2(MaxEntries)-1:0]];  // a packed struct takes the word as is
   assign key_rd = {ent_rd.col_group, ent_rd.pol, ent_rd.slice, ent_rd.row_group};
   // In full-column mode the row group field is the row block and the slice a 2-bit slice, and
   // the row slot must be 0 (a read drives every row).
@@ -620,6 +625,7 @@ module erabs_ctrl #(
                      (MaxEntries >= 2), "MaxRowGroups must be a power of two, MaxEntries >= 2")
   `HYCIM_ASSERT_INIT(SlotsFit, XbarSize % OuRows == 0 && XbarSize % OuCols == 0 &&
                      RowSlots <= 16 && ColSlots <= 16, "XbarSize must be a multiple of the OU, <= 16 OUs")
+  `HYCIM_ASSERT_INIT(EntryWidth, EntryW == $bits(entry_t), "EntryW must be the width of entry_t")
   `HYCIM_ASSERT_INIT(AdcFits, (1 << AdcBits) > OuRows, "an ideal OU code must fit the ADC")
   `HYCIM_ASSERT_INIT(FullAdcFits, (1 << FullAdcBits) > 3 * XbarSize / 2,
                      "a flip-encoded full-column code must fit its ADC")

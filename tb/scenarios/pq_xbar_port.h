@@ -51,6 +51,12 @@ class VlPqXbarPort : public sim::PqXbarPort {
     }
   }
   bool tracing() const override { return h_.tracing(); }
+  // The analog probes are simulation-only RTL signals (pq_encoder.sv, `ifndef SYNTHESIS) for
+  // the waveforms; a synthesized netlist has none (test_pq_encoder_gate, docs/gate_level.md).
+#ifdef HYCIM_GATE_NETLIST
+  void set_group_vsense(int, double) override {}
+  void set_column_vsense(int, double) override {}
+#else
   void set_group_vsense(int g, double v) override {
     auto* r = h_.dut().rootp;
     double* probe[8] = {&r->pq_encoder__DOT__ana_vsense_g0, &r->pq_encoder__DOT__ana_vsense_g1,
@@ -72,6 +78,7 @@ class VlPqXbarPort : public sim::PqXbarPort {
         &r->pq_encoder__DOT__ana_col_vsense_14, &r->pq_encoder__DOT__ana_col_vsense_15};
     *col[c] = v;
   }
+#endif
 
  private:
   Harness<Dut>& h_;
