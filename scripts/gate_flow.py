@@ -9,6 +9,7 @@ default is OSU 0.18 um from Debian's qflow-tech-osu018): no wires, no clock tree
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
@@ -186,6 +187,14 @@ class Memory:
         return {"name": self.memid, "words": self.words, "width": self.width, "bits": self.bits,
                 "read_ports": self.rd_ports, "write_ports": self.wr_ports,
                 "read": "sync" if self.sync_read else "async", "kind": self.kind}
+
+
+def write_report(path: Path, doc: dict, table: str) -> None:
+    """Write a report's JSON (creating its directory) and print its table and where it went."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n")
+    print(table)
+    print(f"JSON: {path}")
 
 
 def _yosys(script: str, log: Path) -> str:

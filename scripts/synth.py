@@ -88,8 +88,12 @@ def gate_table(doc: dict) -> str:
     """The gate-level table of a --liberty JSON file."""
     rows = doc["blocks"]
     lib = rows[0]["liberty"] if rows else doc.get("liberty", "?")
+    workload = any(r.get("workload_power") for r in rows)
+    fpga = any(r.get("fpga") for r in rows)
     hdr = (f"{'block':<15} {'config':<6} {'area um2':>10} {'NAND2 eq':>9} {'FFs':>6} {'mem bits':>8} "
-           f"{'mem um2':>9} {'WNS ns':>7} {'worst slack':>11} {'worst group':>11} {'Fmax MHz':>8} {'power mW':>8}")
+           f"{'mem um2':>9} {'WNS ns':>7} {'worst slack':>11} {'worst group':>11} {'Fmax MHz':>8} {'power mW':>8}"
+           + (f" {'workload mW':>11}" if workload else "")
+           + (f" {'iCE40UP5K':>17} {'ECP5-85F':>17}" if fpga else ""))
     out = [f"Gate-level estimate in {lib} (every figure in this library; no wires, no clock tree, no "
            f"parasitics)", hdr, "-" * len(hdr)]
 
@@ -100,14 +104,33 @@ def gate_table(doc: dict) -> str:
         out.append(f"{r['block']:<15} {r['config']:<6} {r['area_um2']:>10.0f} {r['nand2_eq']:>9.0f} "
                    f"{r['flip_flops']:>6} {r['memory_bits']:>8} {r['memory_area_um2']:>9.0f} "
                    f"{f(r['wns_ns'], '.3f'):>7} {f(r['worst_slack_ns'], '.3f'):>11} "
-                   f"{r['worst_group'] or '-':>11} {f(r['fmax_mhz'], '.1f'):>8} {f(pw, '.3f'):>8}")
+                   f"{r['worst_group'] or '-':>11} {f(r['fmax_mhz'], '.1f'):>8} {f(pw, '.3f'):>8}"
+                   + (f" {f((r.get('workload_power') or {}).get('power_mw', {}).get('total_mw'), '.3f'):>11}"
+                      if workload else "")
+                   + (" " + " ".join(f"{_fpga_cell(r.get('fpga') or {}, dev):>17}" for dev in ("iCE40", "LFE5U"))
+                      if fpga else ""))
     if rows:
         r = rows[0]
         out.append(f"\narea: standard cells of {r['liberty']} (NAND2 eq = area / {r['nand2_cell']}, "
                    f"{r['nand2_area_um2']:g} um2); mem: RAM bits x {r['memory_area_per_bit_um2']} um2 "
                    f"(6T bit cell only, 0.18 um);\nclock target {r['clock_ns']} ns; Fmax from reg2reg "
                    f"paths; power at activity {r['activity']} per cycle on every net, without memories.")
+        if workload:
+            out.append("workload: the power of one test scenario's measured toggle rates (scripts/gate_power.py).")
+        if fpga:
+            out.append("iCE40UP5K / ECP5-85F: logic cells used % of the device @ Fmax MHz after nextpnr, the block "
+                       "in a serial I/O harness (scripts/fpga.py); 'no (Nx)': over capacity N times.")
     return "\n".join(out)
+
+
+def _fpga_cell(fp: dict, prefix: str) -> str:
+    d = next((v for k, v in fp.items() if k.startswith(prefix)), None)
+    if d is None:
+        return "-"
+    if not d.get("fits"):
+        return f"no ({d['over_by']:.2f}x)"
+    pct = 100 * d["lut_used"] / d["lut_available"] if d.get("lut_available") else None
+    return f"{pct:.1f}% @ {d['fmax_mhz']:.0f}" if pct is not None and d.get("fmax_mhz") else "-"
 
 
 def gate_plot(doc: dict, png: Path, js: Path) -> None:
@@ -206,10 +229,7 @@ def gate_main(args, data: dict | None) -> int:
            "liberty": lib.name, "liberty_file": str(lib_path),
            "memory_area_source": gate_flow.SRAM_BIT_SOURCE, "blocks": rows}
     js = Path(args.json) if args.json else out_dir / "gate.json"
-    js.parent.mkdir(parents=True, exist_ok=True)
-    js.write_text(json.dumps(doc, indent=2) + "\n")
-    print(gate_table(doc))
-    print(f"JSON: {js}")
+    gate_flow.write_report(js, doc, gate_table(doc))
     if args.plot:
         gate_plot(doc, Path(args.plot), js)
         print(f"chart: {args.plot}")

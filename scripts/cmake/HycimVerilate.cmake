@@ -175,8 +175,14 @@ function(hycim_gate_test)
   file(MAKE_DIRECTORY ${vdir})
   # The verilator wrapper, not verilator_bin: --build runs make with VERILATOR_ROOT set.
   find_program(HYCIM_VERILATOR_WRAPPER verilator HINTS "${VERILATOR_ROOT}/bin" REQUIRED)
+  # HYCIM_GATE_POWER: every pin in the waveform (the cells' nets are named _NNNNN_, which
+  # Verilator leaves out of traces by default), for scripts/gate_power.py.
+  set(pins)
+  if(HYCIM_GATE_POWER)
+    set(pins --trace-underscore)
+  endif()
   add_custom_command(OUTPUT ${archive}
-    COMMAND ${HYCIM_VERILATOR_WRAPPER} --cc --build -j 2 --trace-fst --prefix V${HG_BLOCK}_ci
+    COMMAND ${HYCIM_VERILATOR_WRAPPER} --cc --build -j 2 --trace-fst ${pins} --prefix V${HG_BLOCK}_ci
       --top-module ${top} --Mdir ${vdir} -Wno-lint -Wno-style -Wno-UNOPTFLAT -fno-const-bit-op-tree
       --timescale 1ns/1ns --x-assign unique --x-initial unique
       -CFLAGS -fPIC -MAKEFLAGS -s -MAKEFLAGS OPT_FAST=-O1 -MAKEFLAGS OPT_SLOW=-O1 ${net}
