@@ -155,6 +155,9 @@ def gate_plot(doc: dict, png: Path, js: Path) -> None:
     ax.bar(x, logic, label="combinational cells")
     ax.bar(x, flops, bottom=logic, label="flip-flops")
     ax.bar(x, mem, bottom=[a + b for a, b in zip(logic, flops)], label="RAM bits (6T bit cell)")
+    # The totals written on the bars: the blocks span three orders of magnitude.
+    for i, (a, b, c) in enumerate(zip(logic, flops, mem)):
+        ax.annotate(f"{a + b + c:.3g}", (i, a + b + c), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(x), names, fontsize=8)
     ax.set_ylabel("area (mm$^2$)")
     lib = rows[0]["liberty"] if rows else "?"
