@@ -100,6 +100,35 @@ TEST_F(RequantTopErrors, EveryIllegalClassSetsItsBitAndDoneAndTouchesNothing) {
   }
 }
 
+// The largest legal shift and multiplier (MaxShift = 47, 2^16 - 1) in every rounding mode: ERR
+// stays 0 and every output and the saturation count match the golden model. A limit check that
+// refuses its own limit (`>` written `>=`: a mutant that survived the other tests) fails here;
+// the refusals one past the limits are in the test above.
+TEST_F(RequantTopErrors, LargestLegalShiftAndMultiplierAreAcceptedAndExact) {
+  RequantBench<Dut> b(harness_options(), log(), rng());
+  const std::vector<int32_t> in = {
+      INT32_MAX, INT32_MIN, INT32_MAX / 2, -(INT32_MAX / 2), 3 << 29, -(3 << 29), 1, 0};
+  for (uint32_t mode = 0; mode < 4; ++mode) {
+    SCOPED_TRACE("mode " + std::to_string(mode));
+    const golden::RequantConfig c{.len = static_cast<uint32_t>(in.size()),
+                                  .shift = golden::kRequantMaxShift,
+                                  .mult = 0xFFFF,
+                                  .mode = mode,
+                                  .seed = 7};
+    ASSERT_EQ(golden::requant_config_errors(c, kMaxLen), 0u) << "a legal configuration";
+    const auto g = golden::requant(c, in, kMaxLen);
+    b.got.clear();
+    b.configure(c);
+    b.apb.write_ok(requant::kCtrl, requant::kCtrlStartMask);
+    for (size_t i = 0; i < in.size(); ++i) b.src.push({in[i], i + 1 == in.size()});
+    ASSERT_TRUE(b.h.run_until([&] { return b.got.size() == in.size() && b.h.dut().done_o != 0; },
+                              500, "run at the limits done"));
+    EXPECT_EQ(b.apb.read_ok(requant::kErr), 0u);
+    for (size_t i = 0; i < in.size(); ++i) EXPECT_EQ(b.got[i].data, g.out[i]) << "element " << i;
+    EXPECT_EQ(b.apb.read_ok(requant::kSatCount), g.sat_count);
+  }
+}
+
 TEST_F(RequantTopErrors, RegisterPortErrorResponses) {
   RequantBench<Dut> b(harness_options(), log(), rng());
   uint32_t v = 0;
