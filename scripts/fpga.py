@@ -54,6 +54,10 @@ class FpgaError(RuntimeError):
     pass
 
 
+class FpgaTimeout(FpgaError):
+    pass
+
+
 @dataclass(frozen=True)
 class Device:
     key: str
@@ -83,8 +87,12 @@ class Port:
 def _run(cmd: list[str], log: Path, timeout: float, cwd: Path | None = None) -> subprocess.CompletedProcess:
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd)
-    except subprocess.TimeoutExpired:
-        raise FpgaError(f"{cmd[0]} ran past {timeout:g} s (log {log})") from None
+    except subprocess.TimeoutExpired as e:
+        def text(b) -> str:
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        log.write_text(" ".join(cmd) + f"\n---- stopped after {timeout:g} s\n---- stdout\n"
+                       + text(e.stdout) + "\n---- stderr\n" + text(e.stderr))
+        raise FpgaTimeout(f"{cmd[0]} ran past {timeout:g} s (log {log})") from None
     except FileNotFoundError:
         raise FpgaError(f"{cmd[0]} not found (scripts/bootstrap.sh installs it)") from None
     log.write_text(" ".join(cmd) + "\n---- stdout\n" + res.stdout + "\n---- stderr\n" + res.stderr)
@@ -194,8 +202,14 @@ def run_device(dev: Device, name: str, read_script: str, top: str, params: dict,
         cmd.append("--pcf-allow-unconstrained")
     if dev.key == "ecp5":
         cmd += ["--lpf-allow-unconstrained"]
-    res = _run(cmd, out / f"nextpnr_{dev.key}.log", timeout, cwd=out)
-    text = res.stdout + res.stderr
+    timed_out = False
+    try:
+        res = _run(cmd, out / f"nextpnr_{dev.key}.log", timeout, cwd=out)
+        text = res.stdout + res.stderr
+    except FpgaTimeout:
+        # Placement or routing ran past --timeout: the packer's utilization is in the partial log.
+        timed_out = True
+        text = (out / f"nextpnr_{dev.key}.log").read_text(errors="replace")
     use = _packed_use(text)
     row = {"device": dev.name, "tool": Path(dev.pnr[0]).name, "freq_target_mhz": freq_mhz, "seed": seed,
            "harness_ffs": n_in + n_out, "port_bits_in": n_in, "port_bits_out": n_out,
@@ -207,6 +221,9 @@ def run_device(dev: Device, name: str, read_script: str, top: str, params: dict,
         row.update(fits=False, over_by=round(over[worst], 3), over_resource=worst,
                    utilization={k: {"used": u, "available": a} for k, (u, a) in use.items() if u},
                    fmax_mhz=None)
+    elif timed_out:
+        row.update(fits=None, over_by=None, timed_out=timeout, fmax_mhz=None,
+                   utilization={k: {"used": u, "available": a} for k, (u, a) in use.items() if u})
     elif res.returncode != 0 or not report.is_file():
         last = [ln for ln in text.splitlines() if "ERROR" in ln][-1:] or text.strip().splitlines()[-1:] or ["?"]
         raise FpgaError(f"{name}: {dev.pnr[0]} failed: {last[0]} (log {row['log']})")
@@ -238,11 +255,13 @@ def table(doc: dict) -> str:
             dsp = sum((u.get(k) or {}).get("used", 0) for k in ("ICESTORM_DSP", "MULT18X18D"))
             lu, la = d.get("lut_used"), d.get("lut_available")
             pct = f"{100 * lu / la:.1f}" if lu is not None and la else "-"
-            fits = "yes" if d["fits"] else f"no ({d['over_by']:.2f}x {d['over_resource']})"
-            out.append(f"{r['block']:<15} {r['config']:<6} {d['device']:<19} {fits if d['fits'] else 'no':<5} "
+            fits = "yes" if d["fits"] else ("?" if d["fits"] is None else "no")
+            out.append(f"{r['block']:<15} {r['config']:<6} {d['device']:<19} {fits:<5} "
                        f"{(f'{lu}/{la}' if lu is not None else '-'):>18} {pct:>7} {ff:>6} {bram:>5} {dsp:>4} "
                        f"{d['harness_ffs']:>10} {(d['fmax_mhz'] if d['fmax_mhz'] is not None else '-'):>8}")
-            if not d["fits"]:
+            if d["fits"] is None:
+                out.append(f"{'':<15} not placed and routed within {d['timed_out']:g} s (packed figures above)")
+            elif not d["fits"]:
                 out.append(f"{'':<15} does not fit: {d['over_resource']} {d['utilization'][d['over_resource']]['used']}"
                            f" of {d['utilization'][d['over_resource']]['available']} ({d['over_by']:.2f}x the device)")
     return "\n".join(out)
@@ -331,6 +350,7 @@ def main(argv: list[str]) -> int:
                 d = row["devices"][-1]
                 print(f"fpga: {name} on {dev.name}: " + (f"{d['lut_used']}/{d['lut_available']} {dev.lut}, "
                       f"Fmax {d['fmax_mhz']} MHz" if d["fits"] else
+                      f"not placed within --timeout {args.timeout:g} s" if d["fits"] is None else
                       f"does not fit ({d['over_resource']} {d['over_by']:.2f}x the device)")
                       + f" in {d['seconds']:g} s", file=sys.stderr, flush=True)
             rows.append(row)
@@ -345,7 +365,8 @@ def main(argv: list[str]) -> int:
             for g in gdoc.get("blocks", []):
                 if g["block"] == row["block"] and g["config"] == row["config"]:
                     g["fpga"] = {d["device"]: {k: d[k] for k in ("fits", "over_by", "over_resource", "lut_used",
-                                                                  "lut_available", "fmax_mhz", "harness_ffs")
+                                                                  "lut_available", "fmax_mhz", "harness_ffs",
+                                                                  "timed_out")
                                                if k in d} for d in row["devices"]}
         Path(args.update).write_text(json.dumps(gdoc, indent=2) + "\n")
         print(f"updated {args.update}")

@@ -127,6 +127,8 @@ def _fpga_cell(fp: dict, prefix: str) -> str:
     d = next((v for k, v in fp.items() if k.startswith(prefix)), None)
     if d is None:
         return "-"
+    if d.get("fits") is None:
+        return "not placed"
     if not d.get("fits"):
         return f"no ({d['over_by']:.2f}x)"
     pct = 100 * d["lut_used"] / d["lut_available"] if d.get("lut_available") else None
