@@ -150,19 +150,6 @@ def harness(top: str, params: dict, ports: list[Port]) -> tuple[str, int, int]:
     return "\n".join(lines), n_in, n_out
 
 
-def _stat_cells(log_text: str) -> dict[str, int]:
-    """Cell counts of the last `stat` in a yosys log."""
-    part = log_text.rsplit("Number of cells:", 1)
-    if len(part) < 2:
-        return {}
-    cells = {}
-    for m in re.finditer(r"^\s+(\$?[\w$]+)\s+(\d+)\s*$", part[1].split("\n\n", 2)[0] + "\n" + part[1], flags=re.M):
-        cells.setdefault(m.group(1), int(m.group(2)))
-        if len(cells) > 200:
-            break
-    return cells
-
-
 def _packed_use(text: str) -> dict[str, tuple[int, int]]:
     """nextpnr's 'Device utilisation' lines: resource -> (used, available)."""
     use = {}
@@ -193,7 +180,7 @@ def run_device(dev: Device, name: str, read_script: str, top: str, params: dict,
     if res.returncode != 0 or not netlist.is_file():
         tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["?"]
         raise FpgaError(f"{name}: yosys {dev.synth} failed: {tail[0]} (log {out / f'yosys_{dev.key}.log'})")
-    block_cells = _stat_cells((out / "block_stat.txt").read_text())
+    block_cells, _ = gate_flow.stat_cells((out / "block_stat.txt").read_text())
     report = out / f"{dev.key}_report.json"
     # Paths relative to the run directory: the WebAssembly nextpnr sees only its working directory.
     cmd = dev.pnr + ["--json", netlist.name, "--report", report.name, "--freq", f"{freq_mhz:g}",

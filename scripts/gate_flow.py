@@ -296,7 +296,7 @@ def _abits(text: str, cell: str) -> int:
     return int(v.group(1)) if v else 0
 
 
-def _stat_cells(text: str) -> tuple[dict[str, int], float | None]:
+def stat_cells(text: str) -> tuple[dict[str, int], float | None]:
     """Cell counts and chip area from the last `stat -liberty` of a log."""
     blocks = text.split("Printing statistics.")
     last = blocks[-1] if len(blocks) > 1 else text
@@ -430,15 +430,26 @@ def parse_sta(text: str) -> dict:
             groups[m.group(3)]["startpoint"] = m.group(1)
     wns = re.search(r"^wns\s+([-0-9.]+)", text, flags=re.M)
     tns = re.search(r"^tns\s+([-0-9.]+)", text, flags=re.M)
-    pw = text.split("HYCIM_POWER", 1)[-1]
-    tot = re.search(r"^Total\s+([-0-9.e+]+)\s+([-0-9.e+]+)\s+([-0-9.e+]+)\s+([-0-9.e+]+)", pw, flags=re.M)
-    power = None
-    if tot:
-        i, s, lk, t = (float(x) for x in tot.groups())
-        power = {k: float(f"{v * 1e3:.4g}") for k, v in
-                 (("internal_mw", i), ("switching_mw", s), ("leakage_mw", lk), ("total_mw", t))}
+    power = power_groups(text.split("HYCIM_POWER", 1)[-1]).get("total")
     return {"groups": groups, "wns_ns": float(wns.group(1)) if wns else None,
             "tns_ns": float(tns.group(1)) if tns else None, "power": power}
+
+
+def power_mw(internal_w: float, switching_w: float, leakage_w: float, total_w: float | None = None) -> dict:
+    """A power figure in mW, four significant digits (the total: their sum unless given)."""
+    if total_w is None:
+        total_w = internal_w + switching_w + leakage_w
+    return {k: float(f"{v * 1e3:.4g}") for k, v in
+            (("internal_mw", internal_w), ("switching_mw", switching_w), ("leakage_mw", leakage_w),
+             ("total_mw", total_w))}
+
+
+def power_groups(text: str) -> dict:
+    """The rows of an OpenSTA report_power (sequential, combinational, macro, pad, total), each in
+    mW as power_mw gives it, with OpenSTA's own total."""
+    return {m.group(1).lower(): power_mw(*(float(x) for x in m.groups()[1:]))
+            for m in re.finditer(r"^(Sequential|Combinational|Macro|Pad|Total)\s+([-0-9.e+]+)\s+([-0-9.e+]+)\s+"
+                                 r"([-0-9.e+]+)\s+([-0-9.e+]+)", text, flags=re.M)}
 
 
 # ---- One design ------------------------------------------------------------------------------
@@ -532,7 +543,7 @@ write_verilog -noattr -noexpr -nohex -nodec {out / 'mapped.v'}
         abc_constr = False
         _yosys(map_script(False), out / "yosys_map.log")
     stat_txt = (out / "stat.txt").read_text()
-    cells, yosys_area = _stat_cells(stat_txt)
+    cells, yosys_area = stat_cells(stat_txt)
     stub_names = {m.stub for m in mems if m.stub}
     wrong = [f"{n} x{cells.get(n, 0)}" for n in sorted(stub_names) if cells.get(n, 0) != 1]
     if wrong:

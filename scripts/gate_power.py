@@ -163,11 +163,14 @@ def read_vcd(path: Path, nl: Netlist, clock: str, start_ns: float | None, stop_n
         toggles: dict[str, list[int]] = {vid: [0] * width[vid] for vid in want}
         high: dict[str, list[float]] = {vid: [0.0] * width[vid] for vid in want}
         t = 0.0
-        t0 = start_ns if start_ns is not None else None
+        t0 = start_ns
         t_first = None
         t_last = 0.0
         clk_val = "0"
         edges = 0
+
+        def in_window() -> bool:
+            return (t0 is None or t > t0) and (stop_ns is None or t <= stop_ns)
 
         def settle(vid: str, now: float) -> None:
             """Add the time at 1 of vid's current value from `since` to `now`, clipped to the window."""
@@ -189,8 +192,7 @@ def read_vcd(path: Path, nl: Netlist, clock: str, start_ns: float | None, stop_n
                 v = (v[0] if v[0] in "xz" else "0") * (w - len(v)) + v
             v = "".join("1" if c == "1" else "0" for c in v)
             old = value.get(vid)
-            in_window = (t0 is None or t > t0) and (stop_ns is None or t <= stop_ns)
-            if old is not None and in_window:
+            if old is not None and in_window():
                 tg = toggles[vid]
                 for i, (a, b) in enumerate(zip(reversed(old), reversed(v))):
                     if a != b:
@@ -216,7 +218,7 @@ def read_vcd(path: Path, nl: Netlist, clock: str, start_ns: float | None, stop_n
             else:
                 continue   # $dumpvars / $end / real values
             if vid == clk_id:
-                if v == "1" and clk_val != "1" and (t0 is None or t > t0) and (stop_ns is None or t <= stop_ns):
+                if v == "1" and clk_val != "1" and in_window():
                     edges += 1
                 clk_val = v
             if vid in want:
@@ -273,19 +275,10 @@ def _design(lib_path: Path, netlist: Path, sdc: Path, top: str) -> str:
 
 
 def _groups(text: str, log: Path) -> dict:
-    groups = {}
-    for m in re.finditer(r"^(Sequential|Combinational|Macro|Pad|Total)\s+([-0-9.e+]+)\s+([-0-9.e+]+)\s+"
-                         r"([-0-9.e+]+)\s+([-0-9.e+]+)", text, flags=re.M):
-        i, s, lk, t = (float(x) for x in m.groups()[1:])
-        groups[m.group(1).lower()] = _mw(i, s, lk)
+    groups = gate_flow.power_groups(text)
     if "total" not in groups:
         raise PowerError(f"OpenSTA printed no power total (log {log})")
     return groups
-
-
-def _mw(i: float, s: float, lk: float) -> dict:
-    return {k: float(f"{v * 1e3:.4g}") for k, v in
-            (("internal_mw", i), ("switching_mw", s), ("leakage_mw", lk), ("total_mw", i + s + lk))}
 
 
 def instance_powers(lib_path: Path, netlist: Path, sdc: Path, top: str, duty: float, out_dir: Path):
@@ -330,8 +323,8 @@ def workload_power(nl: Netlist, lib: gate_flow.Liberty, act: Activity, p0: dict,
         g[0] += i0 + alpha * (i1 - i0)
         g[1] += s0 + alpha * (s1 - s0)
         g[2] += l0
-    res = {g: _mw(*v) for g, v in sums.items()}
-    res["total"] = _mw(*(a + b for a, b in zip(sums["sequential"], sums["combinational"])))
+    res = {g: gate_flow.power_mw(*v) for g, v in sums.items()}
+    res["total"] = gate_flow.power_mw(*(a + b for a, b in zip(sums["sequential"], sums["combinational"])))
     return res, unmeasured
 
 
